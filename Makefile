@@ -1,0 +1,17 @@
+# The two commands of the README, plus the benchmark and the linters.
+.PHONY: run test bench lint format check
+
+run:   ## set up and run web, Celery worker and beat with demo data
+	@bash scripts/run.sh
+
+test:  ## set up and run the whole test suite (PYTEST_ARGS="-k foo" to narrow it)
+	@bash scripts/test.sh $(PYTEST_ARGS)
+
+bench: ## the benchmark of ../shared/PERFORMANCE.md
+	@bash scripts/bench.sh
+
+lint:  ## ruff and the migrations check
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && DJANGO_ENV=test .venv/bin/python manage.py makemigrations --check --dry-run
+
+format:
+	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .

@@ -1,0 +1,1 @@
+"""Models of the appointments app (filled in by later issues)."""

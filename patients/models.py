@@ -1,0 +1,1 @@
+"""Models of the patients app (filled in by later issues)."""

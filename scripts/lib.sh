@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Shared helpers for the setup scripts: install what is missing, start PostgreSQL and
+# Redis if they are not running, create the role and database. Every step is idempotent.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+VAR="$ROOT/var"
+mkdir -p "$VAR"
+
+DB_NAME="${CLINIC_DB_NAME:-clinic}"
+DB_USER="${CLINIC_DB_USER:-clinic}"
+DB_PASSWORD="${CLINIC_DB_PASSWORD:-clinic}"
+REDIS_PORT="${CLINIC_REDIS_PORT:-6379}"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else (cd / && sudo -u postgres "$@"); fi
+}
+
+_apt_updated=0
+apt_install() {
+  # apt_install PACKAGE...: install the packages that dpkg does not list as installed.
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "Installing system packages: ${missing[*]}"
+  if [ $_apt_updated = 0 ]; then as_root apt-get update -qq; _apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_system_packages() {
+  apt_install postgresql postgresql-contrib redis-server "$@"
+}
+
+quiet_pip() { grep -v "is ignored: it is neither" || true; }
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "Creating the virtualenv in .venv"
+    python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; rm -rf "$VENV"; python3 -m venv "$VENV"; }
+  fi
+  local want have
+  want="$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)"
+  have="$(cat "$VENV/.requirements.sha" 2>/dev/null || true)"
+  if [ "$want" != "$have" ]; then
+    log "Installing Python packages from requirements.txt"
+    # (pipefail makes a failed pip fail the script; grep only hides this machine's pip noise)
+    "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip 2>&1 | quiet_pip
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements.txt" 2>&1 | quiet_pip
+    echo "$want" > "$VENV/.requirements.sha"
+  fi
+}
+
+pg_cluster() {
+  # Prints "VERSION NAME PORT STATUS" of the first PostgreSQL cluster, creating one if none.
+  if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
+    local ver
+    ver="$(ls /usr/lib/postgresql | sort -V | tail -1)"
+    log "Creating PostgreSQL $ver cluster 'main'"
+    as_root pg_createcluster "$ver" main >/dev/null
+  fi
+  pg_lsclusters -h | head -1 | awk '{print $1, $2, $3, $4}'
+}
+
+ensure_postgres() {
+  local ver name port status
+  read -r ver name port status < <(pg_cluster)
+  if [ "$status" != "online" ]; then
+    log "Starting PostgreSQL $ver/$name on port $port"
+    # pg_ctlcluster switches to the cluster owner (postgres): the server refuses root.
+    as_root pg_ctlcluster "$ver" "$name" start
+  fi
+  export CLINIC_DB_PORT="$port"
+  local exists
+  exists="$(as_postgres psql -p "$port" -tAc "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'")"
+  if [ "$exists" != "1" ]; then
+    log "Creating database role $DB_USER"
+    as_postgres psql -p "$port" -qc "CREATE ROLE \"$DB_USER\" LOGIN CREATEDB PASSWORD '$DB_PASSWORD'"
+  fi
+  exists="$(as_postgres psql -p "$port" -tAc "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'")"
+  if [ "$exists" != "1" ]; then
+    log "Creating database $DB_NAME"
+    as_postgres createdb -p "$port" -O "$DB_USER" "$DB_NAME"
+  fi
+}
+
+ensure_redis() {
+  if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then return 0; fi
+  log "Starting Redis on port $REDIS_PORT"
+  if [ -f /etc/redis/redis.conf ] && id redis >/dev/null 2>&1; then
+    as_root mkdir -p /var/run/redis /var/log/redis && as_root chown redis:redis /var/run/redis /var/log/redis
+    if [ "$(id -u)" = 0 ]; then
+      (cd / && runuser -u redis -- redis-server /etc/redis/redis.conf --port "$REDIS_PORT" --daemonize yes)
+    else
+      (cd / && sudo -u redis redis-server /etc/redis/redis.conf --port "$REDIS_PORT" --daemonize yes)
+    fi
+  else
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$VAR" --logfile "$VAR/redis.log"
+  fi
+  for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "Redis did not start on port $REDIS_PORT" >&2; return 1
+}
+
+export_env() {
+  export DATABASE_URL="${DATABASE_URL:-postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:${CLINIC_DB_PORT:-5432}/$DB_NAME}"
+  export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}"
+}
+
+ensure_all() {
+  ensure_system_packages "$@"
+  ensure_venv
+  ensure_postgres
+  ensure_redis
+  export_env
+}

@@ -1,0 +1,58 @@
+"""Production settings refuse insecure defaults; check --deploy is clean when configured."""
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+PROD_ENV = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": "x" * 30 + "-a-long-random-production-secret-value-1234567890",
+    "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
+    "DATABASE_URL": "postgres://clinic:clinic@127.0.0.1:5432/clinic",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def run_manage(*args: str, drop: tuple[str, ...] = (), **extra: str):
+    env = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
+    env.update({k: v for k, v in PROD_ENV.items() if k not in drop})
+    env.update(extra)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", drop=("DJANGO_SECRET_KEY",))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_production_refuses_to_start_without_a_database_or_allowed_hosts():
+    for name in ("DATABASE_URL", "DJANGO_ALLOWED_HOSTS", "REDIS_URL"):
+        result = run_manage("check", drop=(name,))
+        assert result.returncode != 0, name
+        assert name in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_environment_name_is_refused_in_one_line():
+    result = run_manage("check", DJANGO_ENV="staging")
+    assert result.returncode != 0
+    assert "DJANGO_ENV" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_deploy_in_production_reports_no_warning():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout

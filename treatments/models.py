@@ -1,0 +1,1 @@
+"""Models of the treatments app (filled in by later issues)."""
