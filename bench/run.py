@@ -58,10 +58,24 @@ def manage(*args: str) -> None:
 class Server:
     def __enter__(self) -> Server:
         self.proc = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "clinic.wsgi", "--workers", "2", "--bind",
-             f"127.0.0.1:{PORT}", "--log-level", "warning", "--access-logfile", "-",
-             "--access-logformat", "-"],
-            cwd=ROOT, env=production_env(), stdout=subprocess.DEVNULL, start_new_session=True,
+            [
+                str(VENV_BIN / "gunicorn"),
+                "clinic.wsgi",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--log-level",
+                "warning",
+                "--access-logfile",
+                "-",
+                "--access-logformat",
+                "-",
+            ],
+            cwd=ROOT,
+            env=production_env(),
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
         )
         for _ in range(100):
             try:
@@ -110,13 +124,17 @@ def measure(row: Row, path: str, seconds: int, script: Path | None = None) -> Ro
 
 
 def print_table(rows: list[Row]) -> None:
-    print(f"\n{'row':<5}{'request':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>5}"
-          f"{'ratio':>8}  {'target':<12}result")
+    print(
+        f"\n{'row':<5}{'request':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>5}"
+        f"{'ratio':>8}  {'target':<12}result"
+    )
     for r in rows:
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
         verdict = {True: "ok", False: "BELOW TARGET", None: "-"}[r.passed]
-        print(f"{r.name:<5}{r.request:<44}{r.rps:>9.1f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
-              f"{r.errors:>5}{ratio:>8}  {r.target:<12}{verdict}")
+        print(
+            f"{r.name:<5}{r.request:<44}{r.rps:>9.1f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
+            f"{r.errors:>5}{ratio:>8}  {r.target:<12}{verdict}"
+        )
 
 
 def main() -> None:

@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ClinicConfig(AppConfig):
     name = "clinic"
     verbose_name = "Clinic"
+
+    def ready(self) -> None:
+        from clinic import permissions
+
+        post_migrate.connect(permissions.sync_group_permissions)

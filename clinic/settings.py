@@ -147,6 +147,8 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:  # hashing is not what the tests measure
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "admin:login"
+PHONENUMBER_DEFAULT_REGION = env.str("CLINIC_PHONE_REGION", default="UA")
+PHONENUMBER_DB_FORMAT = "E164"
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -181,8 +183,9 @@ EMAIL_TIMEOUT = 10
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so an anonymous caller gets 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -202,6 +205,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served by us, not a CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BodyAreaEnum": "treatments.models.BodyArea",
+        "ReviewStatusEnum": "patients.models.ReviewStatus",
+        "ConsultationStatusEnum": "patients.models.ConsultationStatus",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------

@@ -158,7 +158,9 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path: Path) -> Iterator[WorkerProcess]:
+def celery_worker_process(
+    transactional_db, django_db_serialized_rollback, tmp_path: Path
+) -> Iterator[WorkerProcess]:
     """A real worker process. Tests using it see only committed data (transactional_db)."""
     worker = WorkerProcess(tmp_path / "worker.log")
     worker.start()

@@ -1,0 +1,37 @@
+from django.urls import path
+
+from patients import api
+
+urlpatterns = [
+    path("patients/", api.PatientListCreate.as_view(), name="patient-list"),
+    path("patients/<int:patient_id>/", api.PatientDetail.as_view(), name="patient-detail"),
+    path("patients/<int:patient_id>/merge/", api.PatientMerge.as_view(), name="patient-merge"),
+    path(
+        "patients/<int:patient_id>/screenings/",
+        api.ScreeningListCreate.as_view(),
+        name="patient-screenings",
+    ),
+    path(
+        "patients/<int:patient_id>/consents/", api.ConsentAccept.as_view(), name="patient-consents"
+    ),
+    path(
+        "patients/<int:patient_id>/consultations/",
+        api.ConsultationListCreate.as_view(),
+        name="patient-consultations",
+    ),
+    path(
+        "consultations/<int:consultation_id>/",
+        api.ConsultationDetail.as_view(),
+        name="consultation-detail",
+    ),
+    path(
+        "consultations/<int:consultation_id>/sign/",
+        api.ConsultationSign.as_view(),
+        name="consultation-sign",
+    ),
+    path(
+        "consultations/<int:consultation_id>/amendments/",
+        api.ConsultationAmend.as_view(),
+        name="consultation-amend",
+    ),
+]

@@ -1,0 +1,66 @@
+"""Permission-scoped reads of patients and their records."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from clinic.roles import Action, can, can_ever, patient_id_of
+from patients.models import Consultation, Patient
+
+
+def patient_search(*, query: str = "") -> QuerySet[Patient]:
+    qs = Patient.objects.filter(merged_into__isnull=True).select_related("user")
+    query = query.strip()
+    if not query:
+        return qs
+    digits = "".join(ch for ch in query if ch.isdigit())
+    cond = Q()
+    for word in query.split():
+        cond &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    cond |= Q(email__iexact=query)
+    if len(digits) >= 5:
+        cond |= Q(phone__contains=digits)
+    return qs.filter(cond)
+
+
+def patient_get_for(user, patient_id: int, action: Action = Action.PATIENT_VIEW) -> Patient:
+    """The patient, if `user` may take `action` on them. A role that may never take the
+    action gets 403; a caller who may, but not on this patient, gets 404 (no leak)."""
+    if not can_ever(user, action):
+        raise PermissionDenied
+    try:
+        patient = Patient.objects.select_related("user").get(pk=patient_id)
+    except (Patient.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if not can(user, action, patient):
+        raise Http404
+    return patient
+
+
+def own_patient(user) -> Patient | None:
+    pid = patient_id_of(user)
+    return Patient.objects.get(pk=pid) if pid else None
+
+
+def consultation_list(patient: Patient) -> QuerySet[Consultation]:
+    return consultation_list_base().filter(patient=patient)
+
+
+def consultation_get_for(user, consultation_id: int) -> Consultation:
+    if not can_ever(user, Action.CONSULTATION_VIEW):
+        raise PermissionDenied
+    try:
+        consultation = consultation_list_base().get(pk=consultation_id)
+    except (Consultation.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if not can(user, Action.CONSULTATION_VIEW, consultation):
+        raise Http404
+    return consultation
+
+
+def consultation_list_base() -> QuerySet[Consultation]:
+    return Consultation.objects.select_related("dermatologist", "signed_by").prefetch_related(
+        "reviews__contraindication", "plans__treatment", "indications", "amendments__author"
+    )

@@ -1,0 +1,38 @@
+"""Writes to patients and their clinical record. Views and serializers call these only."""
+
+from patients.services.consent import consent_accept, consent_current, consent_is_current
+from patients.services.consultations import (
+    AMENDABLE_FIELDS,
+    PlanInput,
+    ReviewInput,
+    consultation_amend,
+    consultation_create,
+    consultation_sign,
+    consultation_update,
+)
+from patients.services.records import (
+    patient_find_duplicates,
+    patient_merge,
+    patient_register,
+    patient_update,
+)
+from patients.services.screening import screening_confirm, screening_submit
+
+__all__ = [
+    "AMENDABLE_FIELDS",
+    "PlanInput",
+    "ReviewInput",
+    "consent_accept",
+    "consent_current",
+    "consent_is_current",
+    "consultation_amend",
+    "consultation_create",
+    "consultation_sign",
+    "consultation_update",
+    "patient_find_duplicates",
+    "patient_merge",
+    "patient_register",
+    "patient_update",
+    "screening_confirm",
+    "screening_submit",
+]

@@ -1,0 +1,108 @@
+"""Test data. Plain rows through factory_boy; clinical records through the services, so
+tests never rely on a state the app could not produce."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from clinic.audit import Actor
+from clinic.roles import Role
+from patients import services
+from patients.models import Patient
+from treatments.models import Contraindication, Treatment
+
+_seq = itertools.count(1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "pw-123456789")
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: Role | None, **kwargs) -> None:
+        if extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+        self.save()
+
+
+def staff(role: Role, **kwargs):
+    return UserFactory(role=role, **kwargs)
+
+
+def patient(*, with_login: bool = True, **kwargs) -> Patient:
+    n = next(_seq)
+    user = UserFactory(role=Role.PATIENT) if with_login else None
+    defaults = dict(
+        first_name=f"Pat{n}",
+        last_name=f"Ient{n}",
+        date_of_birth=date(1980, 1, 1) + timedelta(days=n),
+        email=f"patient{n}@example.com",
+        phone=f"+38067{n:07d}",
+    )
+    defaults.update(kwargs)
+    return services.patient_register(actor=None, user=user, **defaults)
+
+
+def api(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def all_contraindications() -> list[str]:
+    return list(Contraindication.objects.values_list("slug", flat=True))
+
+
+def screen(p: Patient, yes: set[str] = frozenset(), at=None):
+    answers = {slug: slug in yes for slug in all_contraindications()}
+    actor = Actor(user=p.user) if p.user else Actor(user=staff(Role.RECEPTION))
+    s = services.screening_submit(actor=actor, patient=p, answers=answers)
+    if at is not None:
+        type(s).objects.filter(pk=s.pk).update(answered_at=at)
+    return s
+
+
+def consult(
+    p: Patient,
+    *,
+    dermatologist=None,
+    clearance: str = "cleared",
+    present: dict | None = None,
+    excluded_areas: list[str] | None = None,
+    sign: bool = True,
+    performed_on=None,
+):
+    """A consultation; `present` maps slug -> dict(status=..., area=..., review_date=...)."""
+    dermatologist = dermatologist or staff(Role.DERMATOLOGIST)
+    present = present or {}
+    reviews = []
+    for slug in all_contraindications():
+        extra = present.get(slug, {"status": "absent"})
+        reviews.append(services.ReviewInput(contraindication=slug, **extra))
+    return services.consultation_create(
+        actor=Actor(user=dermatologist),
+        patient=p,
+        reviews=reviews,
+        clearance=clearance,
+        excluded_areas=excluded_areas or [],
+        sign=sign,
+        performed_on=performed_on or timezone.localdate(),
+        anamnesis="Healthy.",
+    )
+
+
+def treatment(slug: str) -> Treatment:
+    return Treatment.objects.get(slug=slug)

@@ -1,0 +1,183 @@
+"""Every role against every patients endpoint, as a table (SPEC S1, S8).
+
+Roles: anonymous, the patient themself ("own"), another patient ("other"), reception,
+dermatologist, manager. A cell is the status the endpoint must answer.
+"""
+
+from datetime import date
+
+import pytest
+
+from clinic.roles import Role
+from patients.models import Consultation
+from tests.factories import all_contraindications, api, consult, patient, screen, staff
+
+COLUMNS = ["anonymous", "own", "other", "reception", "dermatologist", "manager"]
+
+# (name, method, path template, body maker, expected per column)
+MATRIX = [
+    ("list patients", "get", "/api/patients/", None, [401, 403, 403, 200, 200, 200]),
+    ("register patient", "post", "/api/patients/", "new_patient", [401, 403, 403, 201, 201, 201]),
+    ("patient detail", "get", "/api/patients/{pid}/", None, [401, 200, 404, 200, 200, 200]),
+    ("update patient", "patch", "/api/patients/{pid}/", "patch", [401, 200, 404, 200, 403, 200]),
+    (
+        "merge patients",
+        "post",
+        "/api/patients/{pid}/merge/",
+        "merge",
+        [401, 403, 403, 200, 403, 200],
+    ),
+    (
+        "read screenings",
+        "get",
+        "/api/patients/{pid}/screenings/",
+        None,
+        [401, 200, 404, 403, 200, 403],
+    ),
+    (
+        "submit screening",
+        "post",
+        "/api/patients/{pid}/screenings/",
+        "screening",
+        [401, 201, 404, 201, 201, 403],
+    ),
+    (
+        "accept consent",
+        "post",
+        "/api/patients/{pid}/consents/",
+        "consent",
+        [401, 201, 404, 201, 403, 403],
+    ),
+    (
+        "list consultations",
+        "get",
+        "/api/patients/{pid}/consultations/",
+        None,
+        [401, 403, 403, 403, 200, 403],
+    ),
+    (
+        "create consultation",
+        "post",
+        "/api/patients/{pid}/consultations/",
+        "consultation",
+        [401, 403, 403, 403, 201, 403],
+    ),
+    (
+        "consultation detail",
+        "get",
+        "/api/consultations/{cid}/",
+        None,
+        [401, 403, 403, 403, 200, 403],
+    ),
+    (
+        "edit draft consultation",
+        "patch",
+        "/api/consultations/{draft}/",
+        "draft_patch",
+        [401, 403, 403, 403, 200, 403],
+    ),
+    (
+        "sign consultation",
+        "post",
+        "/api/consultations/{draft}/sign/",
+        "empty",
+        [401, 403, 403, 403, 200, 403],
+    ),
+    (
+        "amend consultation",
+        "post",
+        "/api/consultations/{cid}/amendments/",
+        "amend",
+        [401, 403, 403, 403, 201, 403],
+    ),
+]
+
+
+def bodies(name: str, ctx: dict) -> dict | None:
+    return {
+        None: None,
+        "empty": {},
+        "new_patient": {
+            "first_name": "New",
+            "last_name": "Person",
+            "date_of_birth": "1990-02-03",
+            "email": f"new-{ctx['column']}@example.com",
+        },
+        "patch": {"preferred_language": "uk"},
+        "merge": {"duplicate": ctx["dup"]},
+        "screening": {"answers": {slug: False for slug in all_contraindications()}},
+        "consent": {"version": 1},
+        "consultation": {"anamnesis": "Notes", "performed_on": str(date.today())},
+        "draft_patch": {"anamnesis": "Updated"},
+        "amend": {
+            "reason": "Typo in anamnesis",
+            "changes": {"anamnesis": f"Fixed {ctx['column']}"},
+        },
+    }[name]
+
+
+@pytest.fixture
+def world(db):
+    own = patient()
+    other = patient()
+    screen(own)
+    dermatologist = staff(Role.DERMATOLOGIST)
+    signed = consult(own, dermatologist=dermatologist)
+    return {"own": own, "other": other, "dermatologist": dermatologist, "signed": signed}
+
+
+def caller(column: str, world: dict):
+    return {
+        "anonymous": None,
+        "own": world["own"].user,
+        "other": world["other"].user,
+        "reception": staff(Role.RECEPTION),
+        "dermatologist": world["dermatologist"],
+        "manager": staff(Role.MANAGER),
+    }[column]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "template", "body", "expected"), MATRIX, ids=[r[0] for r in MATRIX]
+)
+@pytest.mark.parametrize("column", COLUMNS)
+def test_role_matrix(world, column, name, method, template, body, expected):
+    own = world["own"]
+    draft = Consultation.objects.create(patient=own, dermatologist=world["dermatologist"])
+    ctx = {"column": column, "dup": patient().pk}
+    path = template.format(pid=own.pk, cid=world["signed"].pk, draft=draft.pk)
+    if name == "sign consultation":  # a draft that can be signed: review everything first
+        from clinic.audit import Actor
+        from patients import services
+
+        services.consultation_update(
+            actor=Actor(user=world["dermatologist"]),
+            consultation=draft,
+            clearance="cleared",
+            reviews=[
+                services.ReviewInput(contraindication=s, status="absent")
+                for s in all_contraindications()
+            ],
+        )
+    response = getattr(api(caller(column, world)), method)(path, bodies(body, ctx), format="json")
+    want = expected[COLUMNS.index(column)]
+    assert response.status_code == want, (column, name, response.content[:300])
+    if response.status_code >= 400:
+        assert set(response.json()["error"]) >= {"code", "message", "fields"}
+
+
+def test_matrix_covers_every_patients_endpoint():
+    from django.urls import get_resolver
+
+    from patients import api_urls
+
+    paths = {str(p.pattern) for p in api_urls.urlpatterns}
+    covered = {
+        t.removeprefix("/api/")
+        .replace("{pid}", "<int:patient_id>")
+        .replace("{cid}", "<int:consultation_id>")
+        .replace("{draft}", "<int:consultation_id>")
+        for _, _, t, _, _ in MATRIX
+    }
+    assert paths <= covered, paths - covered
+    assert get_resolver() is not None
