@@ -146,6 +146,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:  # hashing is not what the tests measure
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTHENTICATION_BACKENDS = ["clinic.auth.RoleAwareBackend"]
 LOGIN_URL = "admin:login"
 PHONENUMBER_DEFAULT_REGION = env.str("CLINIC_PHONE_REGION", default="UA")
 PHONENUMBER_DB_FORMAT = "E164"
@@ -184,7 +185,7 @@ EMAIL_TIMEOUT = 10
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous caller gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "clinic.auth.RoleAwareTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -10,6 +10,7 @@ api_patterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include("treatments.api_urls")),
     path("", include("patients.api_urls")),
+    path("", include("appointments.api_urls")),
     # Anything else under /api/ is a JSON 404 in the shared error shape, DEBUG or not.
     re_path(r"^.*$", lambda request, *a, **kw: errors.handler404(request), name="not-found"),
 ]

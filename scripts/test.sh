@@ -2,6 +2,8 @@
 # `make test`: set everything up, then run the whole pytest suite against the real
 # PostgreSQL and Redis. Extra arguments go to pytest.
 source "$(dirname "$0")/lib.sh"
+# The tests' broker is Redis database 15, apart from the one `make run` uses.
+export REDIS_URL="${CLINIC_TEST_REDIS_URL:-redis://127.0.0.1:${CLINIC_REDIS_PORT:-6379}/15}"
 ensure_all
 export DJANGO_ENV=test
 cd "$ROOT"

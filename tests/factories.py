@@ -106,3 +106,13 @@ def consult(
 
 def treatment(slug: str) -> Treatment:
     return Treatment.objects.get(slug=slug)
+
+
+def token_api(user) -> APIClient:
+    """A client that authenticates like an API client: with a DRF token."""
+    from rest_framework.authtoken.models import Token
+
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client

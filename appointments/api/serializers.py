@@ -1,0 +1,122 @@
+"""Input and output shapes of the scheduling API."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from appointments.calendar import calendar_config
+from appointments.models import Appointment, Status
+from clinic.api import StrictSerializer
+
+
+def _known(kind: str, value: int | None, table: dict) -> int | None:
+    if value is not None and value not in table:
+        raise serializers.ValidationError(
+            _("Unknown %(kind)s %(id)s.") % {"kind": kind, "id": value}
+        )
+    return value
+
+
+class AvailabilityQuery(StrictSerializer):
+    treatment = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    practitioner = serializers.IntegerField(required=False)
+
+    def validate_treatment(self, value: int) -> int:
+        return _known(_("treatment"), value, calendar_config().treatments)
+
+    def validate_practitioner(self, value: int) -> int:
+        return _known(_("practitioner"), value, calendar_config().practitioners)
+
+    def validate(self, data: dict) -> dict:
+        from appointments.availability import MAX_DAYS
+
+        if data["end"] < data["start"]:
+            raise serializers.ValidationError({"end": [_("The end is before the start.")]})
+        if (data["end"] - data["start"]).days >= MAX_DAYS:
+            raise serializers.ValidationError(
+                {"end": [_("Ask for at most %s days at once.") % MAX_DAYS]}
+            )
+        return data
+
+
+class SlotOutput(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    practitioner = serializers.IntegerField()
+
+
+class AvailabilityOutput(serializers.Serializer):
+    slots = SlotOutput(many=True)
+
+
+class BookInput(StrictSerializer):
+    treatment = serializers.IntegerField()
+    start = serializers.DateTimeField(
+        help_text="ISO 8601; without an offset it is clinic local time."
+    )
+    practitioner = serializers.IntegerField(required=False, allow_null=True)
+    patient = serializers.IntegerField(required=False, help_text="Staff only: whom to book for.")
+    room = serializers.IntegerField(required=False, allow_null=True, help_text="Staff only.")
+    device = serializers.IntegerField(required=False, allow_null=True, help_text="Staff only.")
+
+    def validate_treatment(self, value: int) -> int:
+        return _known(_("treatment"), value, calendar_config().treatments)
+
+    def validate_practitioner(self, value: int | None) -> int | None:
+        return _known(_("practitioner"), value, calendar_config().practitioners)
+
+    def validate_room(self, value: int | None) -> int | None:
+        return _known(_("room"), value, {r: r for r in calendar_config().rooms})
+
+    def validate_device(self, value: int | None) -> int | None:
+        return _known(_("device"), value, {d: d for d in calendar_config().devices})
+
+
+class ReasonInput(StrictSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class RescheduleInput(ReasonInput):
+    start = serializers.DateTimeField()
+    practitioner = serializers.IntegerField(required=False, allow_null=True)
+
+    def validate_practitioner(self, value: int | None) -> int | None:
+        return _known(_("practitioner"), value, calendar_config().practitioners)
+
+
+class CheckInInput(StrictSerializer):
+    screening_confirmed = serializers.BooleanField(default=False)
+
+
+class AppointmentOutput(serializers.ModelSerializer):
+    treatment_name = serializers.CharField(source="treatment.name", read_only=True)
+    practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    room_name = serializers.CharField(source="room.name", read_only=True)
+    device_name = serializers.CharField(source="device.name", default=None, read_only=True)
+    status = serializers.ChoiceField(Status.choices, read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "patient",
+            "patient_name",
+            "treatment",
+            "treatment_name",
+            "practitioner",
+            "practitioner_name",
+            "room",
+            "room_name",
+            "device",
+            "device_name",
+            "start",
+            "end",
+            "status",
+            "status_reason",
+            "booked_via",
+            "created_at",
+        ]

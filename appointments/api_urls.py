@@ -1,0 +1,34 @@
+from django.urls import path
+
+from appointments.api import views
+
+urlpatterns = [
+    path("availability/", views.AvailabilityView.as_view(), name="availability"),
+    path("practitioners/", views.PractitionerList.as_view(), name="practitioner-list"),
+    path("appointments/", views.AppointmentListCreate.as_view(), name="appointment-list"),
+    path(
+        "appointments/<int:appointment_id>/",
+        views.AppointmentDetail.as_view(),
+        name="appointment-detail",
+    ),
+    path(
+        "appointments/<int:appointment_id>/cancel/",
+        views.AppointmentCancel.as_view(),
+        name="appointment-cancel",
+    ),
+    path(
+        "appointments/<int:appointment_id>/reschedule/",
+        views.AppointmentReschedule.as_view(),
+        name="appointment-reschedule",
+    ),
+    path(
+        "appointments/<int:appointment_id>/check-in/",
+        views.AppointmentCheckIn.as_view(),
+        name="appointment-check-in",
+    ),
+    path(
+        "appointments/<int:appointment_id>/no-show/",
+        views.AppointmentNoShow.as_view(),
+        name="appointment-no-show",
+    ),
+]

@@ -1,0 +1,143 @@
+"""Free start times: where a practitioner who performs the treatment, a room and (when
+needed) a device are all free for the whole session plus the cleanup buffer.
+
+Computed on intervals: one query for the busy ranges in the asked window, then merge,
+subtract and intersect. Nothing here reads history outside the window.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from appointments import intervals as iv
+from appointments.calendar import CalendarConfig, calendar_config, epoch, from_epoch, local_epoch
+from appointments.models import ACTIVE, Appointment
+from treatments.models import Treatment
+
+MAX_DAYS = 31
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime
+    end: datetime
+    practitioner: int
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Busy intervals in a window, per practitioner, room, device and patient."""
+
+    practitioner: dict[int, list[iv.Interval]]
+    room: dict[int, list[iv.Interval]]
+    device: dict[int, list[iv.Interval]]
+
+
+def block_seconds(treatment: Treatment, config: CalendarConfig) -> tuple[int, int]:
+    """(session length, session plus cleanup buffer) in seconds."""
+    length = treatment.session_minutes * 60
+    buffer = config.policy.device_buffer_minutes * 60 if treatment.requires_device else 0
+    return length, length + buffer
+
+
+def busy_in(lo: int, hi: int, *, exclude_id: int | None = None) -> Busy:
+    """One query: the blocked ranges of every active appointment overlapping [lo, hi)."""
+    start, end = from_epoch(lo), from_epoch(hi)
+    # The lower bound on start lets the start index bound the scan (no session is a day long).
+    rows = Appointment.objects.filter(
+        ACTIVE, start__lt=end, blocked_until__gt=start, start__gte=start - timedelta(days=1)
+    )
+    if exclude_id:
+        rows = rows.exclude(pk=exclude_id)
+    by: dict[str, dict[int, list[iv.Interval]]] = {
+        "practitioner": defaultdict(list),
+        "room": defaultdict(list),
+        "device": defaultdict(list),
+    }
+    for pid, rid, did, s, b in rows.values_list(
+        "practitioner_id", "room_id", "device_id", "start", "blocked_until"
+    ):
+        span = (epoch(s), epoch(b))
+        by["practitioner"][pid].append(span)
+        by["room"][rid].append(span)
+        if did:
+            by["device"][did].append(span)
+    return Busy(**{k: {r: iv.merge(v) for r, v in d.items()} for k, d in by.items()})
+
+
+def _resource_starts(
+    ids: Iterable[int],
+    busy: dict[int, list[iv.Interval]],
+    window: list[iv.Interval],
+    block: int,
+    extra: dict[int, list[iv.Interval]] | None = None,
+) -> list[iv.Interval]:
+    """Starts where at least one of the resources is free for the whole block."""
+    starts: list[iv.Interval] = []
+    for rid in ids:
+        taken = iv.merge(busy.get(rid, []) + (extra or {}).get(rid, []))
+        starts += iv.starts_fitting(iv.subtract(window, taken), block)
+    return iv.merge(starts)
+
+
+def booking_window(config: CalendarConfig, *, staff: bool, now: datetime) -> tuple[int, int]:
+    """Earliest and latest start allowed now: minimum notice (patients) and horizon."""
+    policy = config.policy
+    notice = 0 if staff else policy.patient_min_notice_minutes * 60
+    return epoch(now) + notice, epoch(now + timedelta(days=policy.booking_horizon_days)) + 1
+
+
+def free_slots(
+    *,
+    treatment: Treatment,
+    start: date,
+    end: date,
+    practitioner_id: int | None = None,
+    staff: bool = False,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """Every free start time for `treatment` on local dates start..end (inclusive)."""
+    config = calendar_config()
+    now = now or timezone.now()
+    earliest, latest = booking_window(config, staff=staff, now=now)
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    lo, hi = (
+        local_epoch(days[0], datetime.min.time()),
+        local_epoch(end + timedelta(days=1), datetime.min.time()),
+    )
+    lo, hi = max(lo, earliest - 86400), min(hi, latest + 86400)
+    performers = [
+        p
+        for p in config.performers(treatment.id)
+        if practitioner_id is None or p.id == practitioner_id
+    ]
+    if not performers or lo >= hi:
+        return []
+    length, block = block_seconds(treatment, config)
+    busy = busy_in(lo, hi)
+    window = [(lo, hi)]
+    resource_starts = _resource_starts(config.rooms, busy.room, window, block)
+    if treatment.requires_device:
+        device_starts = _resource_starts(config.devices, busy.device, window, block, config.outages)
+        resource_starts = iv.intersect(resource_starts, device_starts)
+    allowed = iv.intersect(resource_starts, [(earliest, latest)])
+    step = config.policy.slot_step_minutes * 60
+    slots: list[Slot] = []
+    for p in performers:
+        working = iv.merge(w for day in days for w in config.bookable(p, day))
+        mine = iv.starts_fitting(iv.subtract(working, busy.practitioner.get(p.id, [])), block)
+        for t in iv.grid_points(iv.intersect(mine, allowed), step, phase=_phase(t0=lo)):
+            slots.append(Slot(from_epoch(t), from_epoch(t + length), p.id))
+    slots.sort(key=lambda s: (s.start, s.practitioner))
+    return slots
+
+
+def _phase(t0: int) -> int:
+    """The grid is aligned to the local clock: starts fall on :00, :15, ... local time."""
+    offset = int(from_epoch(t0).utcoffset().total_seconds())
+    return -offset

@@ -1,0 +1,206 @@
+"""The clinic's calendar configuration as one in-memory snapshot, and local-time helpers.
+
+Treatments, practitioners and their hours, opening hours, closures, rooms, devices,
+outages and the policy change rarely but are read by every availability and booking
+request. They are loaded in one go and kept per process for CONFIG_TTL seconds; a save
+or delete of any of them in this process drops the snapshot at once. So a change made in
+the admin reaches every worker within CONFIG_TTL seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as _time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+
+from appointments import intervals as iv
+from appointments.models import (
+    ClinicPolicy,
+    Closure,
+    Device,
+    DeviceOutage,
+    ExceptionKind,
+    OpeningHours,
+    Practitioner,
+    Room,
+    WorkingException,
+    WorkingHours,
+)
+from treatments.models import Treatment
+
+CONFIG_TTL = 30.0
+TimeSpan = tuple[time, time]
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=zone())
+
+
+def local_epoch(day: date, at: time) -> int:
+    """Seconds since the epoch of a local wall-clock time on a local date (DST-aware)."""
+    return int(datetime.combine(day, at, tzinfo=zone()).timestamp())
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(zone()).date()
+
+
+def _day_end(day: date) -> int:
+    return local_epoch(day + timedelta(days=1), time(0))
+
+
+def spans_to_epochs(day: date, spans: list[TimeSpan]) -> list[iv.Interval]:
+    # An end of 00:00 means midnight at the end of the day.
+    return iv.merge(
+        (local_epoch(day, s), _day_end(day) if e == time(0) else local_epoch(day, e))
+        for s, e in spans
+    )
+
+
+@dataclass(frozen=True)
+class PractitionerInfo:
+    id: int
+    name: str
+    treatment_ids: frozenset[int]
+    weekly: dict[int, list[TimeSpan]]
+    off_days: frozenset[date]
+    off_spans: dict[date, list[TimeSpan]]
+    extra_spans: dict[date, list[TimeSpan]]
+
+    def working(self, day: date) -> list[iv.Interval]:
+        """This practitioner's working intervals on a local date, exceptions applied."""
+        if day in self.off_days:
+            return []
+        base = spans_to_epochs(day, self.weekly.get(day.weekday(), []))
+        extra = spans_to_epochs(day, self.extra_spans.get(day, []))
+        off = spans_to_epochs(day, self.off_spans.get(day, []))
+        return iv.subtract(iv.merge(base + extra), off)
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    policy: ClinicPolicy
+    treatments: dict[int, Treatment]
+    practitioners: dict[int, PractitionerInfo]
+    opening: dict[int, list[TimeSpan]]
+    closed_days: frozenset[date]
+    rooms: tuple[int, ...]
+    devices: tuple[int, ...]
+    outages: dict[int, list[iv.Interval]] = field(default_factory=dict)
+
+    def open_intervals(self, day: date) -> list[iv.Interval]:
+        if day in self.closed_days:
+            return []
+        return spans_to_epochs(day, self.opening.get(day.weekday(), []))
+
+    def bookable(self, practitioner: PractitionerInfo, day: date) -> list[iv.Interval]:
+        """When the practitioner works and the clinic is open, on a local date."""
+        return iv.intersect(practitioner.working(day), self.open_intervals(day))
+
+    def performers(self, treatment_id: int) -> list[PractitionerInfo]:
+        return [p for p in self.practitioners.values() if treatment_id in p.treatment_ids]
+
+
+def _load() -> CalendarConfig:
+    policy, _ = ClinicPolicy.objects.get_or_create(id=1)
+    weekly: dict[int, dict[int, list[TimeSpan]]] = defaultdict(lambda: defaultdict(list))
+    for h in WorkingHours.objects.filter(practitioner__is_active=True):
+        weekly[h.practitioner_id][h.weekday].append((h.start, h.end))
+    off_days: dict[int, set[date]] = defaultdict(set)
+    off_spans: dict[int, dict[date, list[TimeSpan]]] = defaultdict(lambda: defaultdict(list))
+    extra: dict[int, dict[date, list[TimeSpan]]] = defaultdict(lambda: defaultdict(list))
+    since = timezone.localdate() - timedelta(days=1)
+    for x in WorkingException.objects.filter(date__gte=since):
+        if x.whole_day:
+            off_days[x.practitioner_id].add(x.date)
+        else:
+            target = off_spans if x.kind == ExceptionKind.OFF else extra
+            target[x.practitioner_id][x.date].append((x.start, x.end))
+    practitioners = {
+        p.id: PractitionerInfo(
+            id=p.id,
+            name=p.display_name,
+            treatment_ids=frozenset(t.id for t in p.treatments.all()),
+            weekly=dict(weekly[p.id]),
+            off_days=frozenset(off_days[p.id]),
+            off_spans=dict(off_spans[p.id]),
+            extra_spans=dict(extra[p.id]),
+        )
+        for p in Practitioner.objects.filter(is_active=True).prefetch_related("treatments")
+    }
+    opening: dict[int, list[TimeSpan]] = defaultdict(list)
+    for o in OpeningHours.objects.all():
+        opening[o.weekday].append((o.start, o.end))
+    closed: set[date] = set()
+    for c in Closure.objects.filter(end_date__gte=since):
+        closed.update(
+            c.start_date + timedelta(days=i) for i in range((c.end_date - c.start_date).days + 1)
+        )
+    outages: dict[int, list[iv.Interval]] = defaultdict(list)
+    for o in DeviceOutage.objects.filter(period__endswith__gte=timezone.now()):
+        lo = epoch(o.period.lower) if o.period.lower else 0
+        hi = epoch(o.period.upper) if o.period.upper else 2**62
+        outages[o.device_id].append((lo, hi))
+    return CalendarConfig(
+        policy=policy,
+        treatments={t.id: t for t in Treatment.objects.filter(is_active=True)},
+        practitioners=practitioners,
+        opening=dict(opening),
+        closed_days=frozenset(closed),
+        rooms=tuple(Room.objects.filter(is_active=True).values_list("id", flat=True)),
+        devices=tuple(Device.objects.filter(is_active=True).values_list("id", flat=True)),
+        outages={k: iv.merge(v) for k, v in outages.items()},
+    )
+
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[float, CalendarConfig]] = {}
+
+
+def calendar_config() -> CalendarConfig:
+    now = _time.monotonic()
+    with _lock:
+        hit = _cache.get("config")
+        if hit and now - hit[0] < CONFIG_TTL:
+            return hit[1]
+    config = _load()
+    with _lock:
+        _cache["config"] = (now, config)
+    return config
+
+
+def invalidate(**kwargs: object) -> None:
+    with _lock:
+        _cache.clear()
+
+
+for _model in (
+    Treatment,
+    Practitioner,
+    WorkingHours,
+    WorkingException,
+    OpeningHours,
+    Closure,
+    Room,
+    Device,
+    DeviceOutage,
+    ClinicPolicy,
+):
+    post_save.connect(invalidate, sender=_model, dispatch_uid=f"calendar-{_model.__name__}-save")
+    post_delete.connect(invalidate, sender=_model, dispatch_uid=f"calendar-{_model.__name__}-del")
+m2m_changed.connect(invalidate, sender=Practitioner.treatments.through, dispatch_uid="calendar-m2m")

@@ -1,0 +1,69 @@
+"""Idempotency-Key for booking writes: a replay returns the first result; the same key
+with a different body is refused (422)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from appointments.models import IdempotencyKey
+from clinic.errors import DomainError, Invalid, api_exception_handler
+
+HEADER = "Idempotency-Key"
+
+
+class KeyReused(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "idempotency_key_reused"
+
+
+def _digest(request: Request) -> str:
+    try:
+        body = json.dumps(request.data, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        body = repr(request.data)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def idempotent(request: Request, compute: Callable[[], Response]) -> Response:
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        return compute()
+    if len(key) > 200:
+        raise Invalid(
+            _("Idempotency-Key is at most 200 characters."), fields={HEADER: [_("Too long.")]}
+        )
+    digest = _digest(request)
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # the same key waits for the first request
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{request.user.pk}:{key}"]
+            )
+        first = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+        if first is not None:
+            if first.request_hash != digest:
+                raise KeyReused(_("This Idempotency-Key was used with a different request."))
+            return Response(
+                first.body, status=first.status_code, headers={"Idempotent-Replayed": "true"}
+            )
+        try:
+            with transaction.atomic():
+                response = compute()
+        except (DomainError, APIException) as exc:
+            response = api_exception_handler(exc, {})
+        IdempotencyKey.objects.create(
+            user=request.user,
+            key=key,
+            request_hash=digest,
+            status_code=response.status_code,
+            body=json.loads(json.dumps(response.data, default=str)),
+        )
+        return response

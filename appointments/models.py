@@ -1,1 +1,0 @@
-"""Models of the appointments app (filled in by later issues)."""

@@ -1,0 +1,152 @@
+"""Booking and moving appointments.
+
+The exclusion constraints are the last word on double booking: two requests that both
+saw a slot free cannot both insert it. When the database refuses a row because a room or
+device we picked was taken meanwhile, we pick another and try again; when the
+practitioner or patient was taken, it is a 409.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.calendar import calendar_config
+from appointments.models import Appointment, Channel, Status
+from appointments.services import rules
+from appointments.services.status import check_change_allowed
+from clinic.audit import Actor
+from clinic.errors import Conflict, Forbidden, Invalid
+from clinic.roles import Action, can, is_staff_member
+from patients.models import Patient
+from treatments.models import Treatment
+
+MAX_ATTEMPTS = 4
+
+
+def appointment_book(
+    *,
+    actor: Actor,
+    patient: Patient,
+    treatment: Treatment,
+    start: datetime,
+    practitioner_id: int | None = None,
+    room_id: int | None = None,
+    device_id: int | None = None,
+    channel: str = Channel.API,
+    now: datetime | None = None,
+) -> Appointment:
+    """Book one session. Raises Invalid (400), NotCleared (403) or Conflict (409)."""
+    if not can(actor.user, Action.APPOINTMENT_BOOK, patient):
+        raise Forbidden(_("You may book only for yourself."), code="forbidden")
+    if patient.merged_into_id:
+        raise Invalid(_("This record was merged into another patient."), code="merged_patient")
+    staff = is_staff_member(actor.user)
+    now = now or timezone.now()
+    config = calendar_config()
+    candidates = rules.check_performer(config, treatment, practitioner_id)
+    rules.check_start(config, start, staff=staff, now=now)
+    rules.check_clearance(patient, treatment, start)
+    skip: set[tuple[str, int]] = set()
+    for _attempt in range(MAX_ATTEMPTS):
+        placement = rules.place(
+            config,
+            treatment,
+            start,
+            candidates,
+            room=room_id,
+            device=device_id,
+            skip=frozenset(skip),
+        )
+        try:
+            with transaction.atomic():
+                return Appointment.objects.create(
+                    patient=patient,
+                    treatment=treatment,
+                    practitioner_id=placement.practitioner.id,
+                    room_id=placement.room,
+                    device_id=placement.device,
+                    start=placement.start,
+                    end=placement.end,
+                    blocked_until=placement.blocked_until,
+                    booked_via=channel,
+                    booked_by=actor.user if actor.user.is_authenticated else None,
+                )
+        except IntegrityError as exc:
+            skip.add(_retry_or_raise(exc, placement, room_id, device_id, practitioner_id))
+    raise rules.slot_taken(["room", "device"])
+
+
+def _retry_or_raise(
+    exc: IntegrityError,
+    placement: rules.Placement,
+    room_id: int | None,
+    device_id: int | None,
+    practitioner_id: int | None,
+) -> tuple[str, int]:
+    """A resource we chose ourselves was taken by a concurrent booking: skip it next time.
+    Anything the caller asked for by name, or the patient, is a conflict now."""
+    resource = rules.resource_in_conflict(exc)
+    if resource == "patient":
+        raise rules.patient_conflict() from exc
+    chosen = {
+        "room": (placement.room, room_id),
+        "device": (placement.device, device_id),
+        "practitioner": (placement.practitioner.id, practitioner_id),
+    }
+    if resource not in chosen:
+        raise exc
+    picked, requested = chosen[resource]
+    if requested is not None:
+        raise rules.slot_taken([resource]) from exc
+    return resource, picked
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    start: datetime,
+    practitioner_id: int | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Move a booked session to `start`: patients within the policy, staff with a reason."""
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("treatment", "patient")
+        .get(pk=appointment.pk)
+    )
+    now = now or timezone.now()
+    staff = check_change_allowed(actor, appointment, reason=reason, now=now, verb=_("move"))
+    if appointment.status != Status.BOOKED:
+        raise Conflict(_("Only a booked appointment can be moved."), code="not_booked")
+    config = calendar_config()
+    treatment = appointment.treatment
+    candidates = rules.check_performer(
+        config, treatment, practitioner_id or appointment.practitioner_id
+    )
+    rules.check_start(config, start, staff=staff, now=now)
+    rules.check_clearance(appointment.patient, treatment, start)
+    placement = rules.place(config, treatment, start, candidates, exclude_id=appointment.pk)
+    appointment.start, appointment.end = placement.start, placement.end
+    appointment.blocked_until = placement.blocked_until
+    appointment.practitioner_id, appointment.room_id = placement.practitioner.id, placement.room
+    appointment.device_id = placement.device
+    appointment.status_reason = reason.strip()
+    appointment.status_changed_at, appointment.status_changed_by = now, actor.user
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:
+        resource = rules.resource_in_conflict(exc)
+        if resource == "patient":
+            raise rules.patient_conflict() from exc
+        if resource:
+            raise rules.slot_taken([resource]) from exc
+        raise
+    return appointment

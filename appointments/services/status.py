@@ -1,0 +1,144 @@
+"""Status changes: cancel, check in, no-show, complete."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.calendar import calendar_config, local_date
+from appointments.models import Appointment, Status
+from clinic.audit import Actor
+from clinic.errors import Conflict, Forbidden, Invalid
+from clinic.roles import Action, can, is_staff_member
+from patients.services import screening_confirm
+
+
+def cancellable_by_patient(appointment: Appointment, now: datetime | None = None) -> bool:
+    """Inside the patient policy: booked, and at least the cutoff before the start."""
+    cutoff = timedelta(hours=calendar_config().policy.patient_cancel_cutoff_hours)
+    now = now or timezone.now()
+    return appointment.status == Status.BOOKED and appointment.start - now >= cutoff
+
+
+def check_change_allowed(
+    actor: Actor, appointment: Appointment, *, reason: str, now: datetime, verb: str
+) -> bool:
+    """Staff may always, with a reason; the patient only inside the policy. Returns staff."""
+    if not can(actor.user, Action.APPOINTMENT_CHANGE, appointment):
+        raise Forbidden(_("You may not change this appointment."), code="forbidden")
+    if is_staff_member(actor.user):
+        if not reason.strip():
+            raise Invalid(
+                _("Staff give a reason."), fields={"reason": [_("This field is required.")]}
+            )
+        return True
+    if not cancellable_by_patient(appointment, now):
+        hours = calendar_config().policy.patient_cancel_cutoff_hours
+        raise Forbidden(
+            _(
+                "Appointments can be %(verb)sd online up to %(h)s hours before the start. "
+                "Please call the clinic."
+            )
+            % {"verb": verb, "h": hours},
+            code="outside_policy",
+        )
+    return False
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    return Appointment.objects.select_for_update().get(pk=appointment.pk)
+
+
+def _set_status(
+    appointment: Appointment, actor: Actor, status: str, reason: str, now: datetime
+) -> Appointment:
+    appointment.status = status
+    appointment.status_reason = reason.strip()
+    appointment.status_changed_at = now
+    appointment.status_changed_by = actor.user if actor.user.is_authenticated else None
+    appointment.save(
+        update_fields=["status", "status_reason", "status_changed_at", "status_changed_by"]
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, actor: Actor, appointment: Appointment, reason: str = "", now: datetime | None = None
+) -> Appointment:
+    appointment = _locked(appointment)
+    now = now or timezone.now()
+    if appointment.status != Status.BOOKED:
+        raise Conflict(_("Only a booked appointment can be cancelled."), code="not_booked")
+    check_change_allowed(actor, appointment, reason=reason, now=now, verb=_("cancel"))
+    return _set_status(
+        appointment, actor, Status.CANCELLED, reason or _("Cancelled by the patient"), now
+    )
+
+
+def _front_desk(actor: Actor, appointment: Appointment) -> None:
+    if not can(actor.user, Action.APPOINTMENT_FRONT_DESK, appointment):
+        raise Forbidden(_("Only reception marks arrivals and no-shows."), code="forbidden")
+
+
+@transaction.atomic
+def appointment_check_in(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    screening_confirmed: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    """The patient arrived. For a device session the safety answers are re-confirmed."""
+    _front_desk(actor, appointment)
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("treatment", "patient")
+        .get(pk=appointment.pk)
+    )
+    now = now or timezone.now()
+    if appointment.status != Status.BOOKED:
+        raise Conflict(_("Only a booked appointment can be checked in."), code="not_booked")
+    if local_date(appointment.start) != local_date(now):
+        raise Invalid(_("Check-in is on the day of the appointment."), code="not_today")
+    if appointment.treatment.requires_device:
+        if not screening_confirmed:
+            raise Invalid(
+                _("Confirm the safety questionnaire with the patient before a device session."),
+                fields={"screening_confirmed": [_("Confirm the questionnaire with the patient.")]},
+            )
+        screening_confirm(actor=actor, patient=appointment.patient)
+    return _set_status(appointment, actor, Status.CHECKED_IN, "", now)
+
+
+@transaction.atomic
+def appointment_mark_no_show(
+    *, actor: Actor, appointment: Appointment, now: datetime | None = None
+) -> Appointment:
+    _front_desk(actor, appointment)
+    appointment = _locked(appointment)
+    now = now or timezone.now()
+    if appointment.status != Status.BOOKED:
+        raise Conflict(
+            _("Only a booked appointment can be marked as a no-show."), code="not_booked"
+        )
+    if appointment.start > now:
+        raise Invalid(_("A no-show can be marked only after the start time."), code="not_started")
+    return _set_status(appointment, actor, Status.NO_SHOW, "", now)
+
+
+@transaction.atomic
+def appointment_complete(
+    *, actor: Actor, appointment: Appointment, now: datetime | None = None
+) -> Appointment:
+    if not can(actor.user, Action.APPOINTMENT_CHANGE, appointment) or not is_staff_member(
+        actor.user
+    ):
+        raise Forbidden(_("Only staff complete a session."), code="forbidden")
+    appointment = _locked(appointment)
+    if appointment.status not in (Status.CHECKED_IN, Status.BOOKED):
+        raise Conflict(_("This appointment cannot be completed."), code="not_active")
+    return _set_status(appointment, actor, Status.COMPLETED, "", now or timezone.now())

@@ -1,0 +1,70 @@
+"""A small clinic for scheduling tests: practitioners, rooms, devices and hours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from appointments.calendar import zone
+from appointments.models import ClinicPolicy, Device, Practitioner, Room, WorkingHours
+from clinic.roles import Role
+from tests.factories import staff
+from treatments.models import Treatment
+
+
+@dataclass
+class Clinic:
+    practitioners: list[Practitioner]
+    rooms: list[Room]
+    devices: list[Device]
+    face: Treatment
+    consultation: Treatment
+
+
+def build_clinic(
+    *,
+    practitioners: int = 2,
+    rooms: int = 2,
+    devices: int = 1,
+    weekdays=range(7),
+    hours: tuple[time, time] = (time(9), time(18)),
+    **policy: object,
+) -> Clinic:
+    treatments = list(Treatment.objects.all())
+    people = []
+    for i in range(practitioners):
+        user = staff(Role.DERMATOLOGIST, first_name=f"Doc{i}")
+        p = Practitioner.objects.create(user=user, display_name=f"Dr {i}")
+        p.treatments.set(treatments)
+        WorkingHours.objects.bulk_create(
+            WorkingHours(practitioner=p, weekday=d, start=hours[0], end=hours[1]) for d in weekdays
+        )
+        people.append(p)
+    from appointments.models import OpeningHours
+
+    OpeningHours.objects.all().delete()
+    OpeningHours.objects.bulk_create(
+        OpeningHours(weekday=d, start=time(7), end=time(21)) for d in range(7)
+    )
+    if policy:
+        ClinicPolicy.objects.filter(id=1).update(**policy)
+    from appointments.calendar import invalidate
+
+    invalidate()
+    return Clinic(
+        practitioners=people,
+        rooms=[Room.objects.create(name=f"Room {i}") for i in range(rooms)],
+        devices=[Device.objects.create(name=f"MC-{i}") for i in range(devices)],
+        face=Treatment.objects.get(slug="microcurrent-therapy-face"),
+        consultation=Treatment.objects.get(slug="initial-consultation"),
+    )
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=zone())
+
+
+def days_ahead(n: int) -> date:
+    return timezone.localdate() + timedelta(days=n)
