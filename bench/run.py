@@ -13,11 +13,14 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from bench.requests import availability_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -98,13 +101,16 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNIT[m.group(2)] if m else 0.0
 
 
-def wrk(path: str, seconds: int = 10, script: Path | None = None) -> dict[str, float]:
+def wrk(
+    path: str, seconds: int = 10, script: Path | None = None, script_args: list[str] | None = None
+) -> dict[str, float]:
     cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if script:
         cmd += ["-s", str(script)]
-    out = subprocess.run(
-        [*cmd, f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True
-    ).stdout
+    cmd.append(f"http://127.0.0.1:{PORT}{path}")
+    if script_args:
+        cmd += ["--", *script_args]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
     p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
@@ -137,21 +143,138 @@ def print_table(rows: list[Row]) -> None:
         )
 
 
+def build(past: int, info_path: Path) -> dict:
+    print(f"building the benchmark clinic with {past:,} past appointments ...", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "bench.build", "--past", str(past), "--out", str(info_path)],
+        cwd=ROOT,
+        env=production_env(),
+        check=True,
+    )
+    return json.loads(info_path.read_text())
+
+
+def queries(info_path: Path) -> dict[str, int]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.queries", str(info_path)],
+        cwd=ROOT,
+        env=production_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def bookings_file(info: dict, tmp: Path, skip: int, count: int) -> Path:
+    path = tmp / f"bookings-{skip}.jsonl"
+    path.write_text("\n".join(json.dumps(b) for b in info["bookings"][skip : skip + count]) + "\n")
+    return path
+
+
+def judge(row: Row, base: Row, minimum: float) -> Row:
+    row.ratio = row.rps / base.rps if base.rps else None
+    row.passed = row.ratio is not None and row.ratio >= minimum and row.errors == 0
+    return row
+
+
+def load_rows(info: dict, seconds: int, tmp: Path) -> list[Row]:
+    day = date.today() + timedelta(days=3)
+    a1, a14 = availability_paths(info, day)
+    with Server():
+        base = measure(Row("B", "GET /healthz", "baseline"), "/healthz", seconds)
+        base.passed = base.errors == 0
+        r_a1 = judge(
+            measure(Row("A1", "availability, 1 practitioner, 1 day", ">= 0.35 x B"), a1, seconds),
+            base,
+            0.35,
+        )
+        r_a14 = judge(
+            measure(
+                Row("A14", "availability, all practitioners, 14 days", ">= 0.15 x B"), a14, seconds
+            ),
+            base,
+            0.15,
+        )
+        script = ROOT / "bench" / "book.lua"
+        warm = bookings_file(info, tmp, 0, 4000)
+        wrk("/api/appointments/", seconds=2, script=script, script_args=[str(warm), info["token"]])
+        main_file = bookings_file(info, tmp, 4000, 30000)
+        row_w = Row("W", "POST /api/appointments/ (staff token)", ">= 0.20 x B, 0 err")
+        for key, value in wrk(
+            "/api/appointments/",
+            seconds=seconds,
+            script=script,
+            script_args=[str(main_file), info["token"]],
+        ).items():
+            setattr(row_w, key, value)
+        judge(row_w, base, 0.20)
+    return [base, r_a1, r_a14, row_w]
+
+
+def a14_at(info: dict, seconds: int) -> Row:
+    _, a14 = availability_paths(info, date.today() + timedelta(days=3))
+    with Server():
+        measure(Row("B", "GET /healthz", ""), "/healthz", 2)
+        return measure(Row("A14", "", ""), a14, seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="seconds per row (>= 10)")
+    parser.add_argument("--skip-200k", action="store_true", help="only the 20k-history clinic")
     args = parser.parse_args()
     manage("migrate", "--noinput", "-v", "0")
     manage("collectstatic", "--noinput", "-v", "0")
-    rows: list[Row] = []
-    with Server():
-        base = measure(Row("B", "GET /healthz", "baseline"), "/healthz", args.seconds)
-        base.passed = base.errors == 0
-        rows.append(base)
+    tmp = Path(tempfile.mkdtemp(prefix="clinic-bench-"))
+    info = build(20_000, tmp / "info-20k.json")
+    q20 = queries(tmp / "info-20k.json")
+    info = build(20_000, tmp / "info-20k.json")  # fresh: the query count booked two slots
+    rows = load_rows(info, args.seconds, tmp)
+    extra: dict = {"queries_20k": q20}
+    if not args.skip_200k:
+        a14_20k = rows[2]
+        info200 = build(200_000, tmp / "info-200k.json")
+        q200 = queries(tmp / "info-200k.json")
+        a14_200k = a14_at(info200, args.seconds)
+        extra["queries_200k"] = q200
+        ratio = a14_200k.p50_ms / a14_20k.p50_ms if a14_20k.p50_ms else None
+        rows.append(
+            Row(
+                "H",
+                "A14 p50 at 200k / at 20k history",
+                "<= 1.15",
+                rps=a14_200k.rps,
+                p50_ms=a14_200k.p50_ms,
+                p99_ms=a14_200k.p99_ms,
+                ratio=ratio,
+                passed=ratio is not None and ratio <= 1.15,
+            )
+        )
+    worst = {
+        k: max(extra.get("queries_20k", {}).get(k, 0), extra.get("queries_200k", {}).get(k, 0))
+        for k in q20
+    }
+    same = "queries_200k" not in extra or extra["queries_20k"] == extra["queries_200k"]
+    rows.append(
+        Row(
+            "Q",
+            "queries/request "
+            + " ".join(f"{k}={v}" for k, v in q20.items())
+            + (" (same at 200k)" if same and "queries_200k" in extra else ""),
+            "<= 8, same",
+            passed=max(worst.values()) <= 8 and same,
+            extra=extra,
+        )
+    )
     print_table(rows)
+    write_results(rows, args.seconds)
+
+
+def write_results(rows: list[Row], seconds: int) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    payload = {"when": stamp, "seconds_per_row": args.seconds, "rows": [asdict(r) for r in rows]}
+    payload = {"when": stamp, "seconds_per_row": seconds, "rows": [asdict(r) for r in rows]}
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=2))
     (RESULTS / "latest.json").write_text(json.dumps(payload, indent=2))
     print(f"\nJSON: bench/results/bench-{stamp}.json")
