@@ -7,11 +7,13 @@ subtract and intersect. Nothing here reads history outside the window.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db.models import BigIntegerField, Func
 from django.utils import timezone
 
 from appointments import intervals as iv
@@ -20,6 +22,11 @@ from appointments.models import ACTIVE, Appointment
 from treatments.models import Treatment
 
 MAX_DAYS = 31
+
+
+class EpochSeconds(Func):
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::bigint"
+    output_field = BigIntegerField()
 
 
 @dataclass(frozen=True)
@@ -45,24 +52,26 @@ def block_seconds(treatment: Treatment, config: CalendarConfig) -> tuple[int, in
     return length, length + buffer
 
 
-def busy_in(lo: int, hi: int, *, exclude_id: int | None = None) -> Busy:
+def busy_in(lo: int, hi: int, *, ignore: Collection[int] = ()) -> Busy:
     """One query: the blocked ranges of every active appointment overlapping [lo, hi)."""
     start, end = from_epoch(lo), from_epoch(hi)
     # The lower bound on start lets the start index bound the scan (no session is a day long).
     rows = Appointment.objects.filter(
         ACTIVE, start__lt=end, blocked_until__gt=start, start__gte=start - timedelta(days=1)
     )
-    if exclude_id:
-        rows = rows.exclude(pk=exclude_id)
+    if ignore:  # appointments about to move (a reschedule, a course re-flow)
+        rows = rows.exclude(pk__in=ignore)
     by: dict[str, dict[int, list[iv.Interval]]] = {
         "practitioner": defaultdict(list),
         "room": defaultdict(list),
         "device": defaultdict(list),
     }
+    # Epoch seconds straight from SQL: no datetime objects for a window of rows.
+    rows = rows.annotate(s=EpochSeconds("start"), b=EpochSeconds("blocked_until"))
     for pid, rid, did, s, b in rows.values_list(
-        "practitioner_id", "room_id", "device_id", "start", "blocked_until"
+        "practitioner_id", "room_id", "device_id", "s", "b"
     ):
-        span = (epoch(s), epoch(b))
+        span = (s, b)
         by["practitioner"][pid].append(span)
         by["room"][rid].append(span)
         if did:
@@ -100,6 +109,7 @@ def free_slots(
     practitioner_id: int | None = None,
     staff: bool = False,
     now: datetime | None = None,
+    ignore: Collection[int] = (),
 ) -> list[Slot]:
     """Every free start time for `treatment` on local dates start..end (inclusive)."""
     config = calendar_config()
@@ -119,7 +129,7 @@ def free_slots(
     if not performers or lo >= hi:
         return []
     length, block = block_seconds(treatment, config)
-    busy = busy_in(lo, hi)
+    busy = busy_in(lo, hi, ignore=ignore)
     window = [(lo, hi)]
     resource_starts = _resource_starts(config.rooms, busy.room, window, block)
     if treatment.requires_device:
@@ -128,11 +138,12 @@ def free_slots(
     allowed = iv.intersect(resource_starts, [(earliest, latest)])
     step = config.policy.slot_step_minutes * 60
     slots: list[Slot] = []
+    moment = functools.cache(from_epoch)  # practitioners share start times
     for p in performers:
         working = iv.merge(w for day in days for w in config.bookable(p, day))
         mine = iv.starts_fitting(iv.subtract(working, busy.practitioner.get(p.id, [])), block)
         for t in iv.grid_points(iv.intersect(mine, allowed), step, phase=_phase(t0=lo)):
-            slots.append(Slot(from_epoch(t), from_epoch(t + length), p.id))
+            slots.append(Slot(moment(t), moment(t + length), p.id))
     slots.sort(key=lambda s: (s.start, s.practitioner))
     return slots
 

@@ -9,6 +9,7 @@ the admin reaches every worker within CONFIG_TTL seconds.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time as _time
 from collections import defaultdict
@@ -40,7 +41,12 @@ TimeSpan = tuple[time, time]
 
 
 def zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+    return _zone(settings.TIME_ZONE)
+
+
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def epoch(moment: datetime) -> int:
@@ -102,6 +108,9 @@ class CalendarConfig:
     rooms: tuple[int, ...]
     devices: tuple[int, ...]
     outages: dict[int, list[iv.Interval]] = field(default_factory=dict)
+    # Names of every treatment, practitioner, room and device, active or not, for display.
+    names: dict[str, dict[int, str]] = field(default_factory=dict)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def open_intervals(self, day: date) -> list[iv.Interval]:
         if day in self.closed_days:
@@ -109,8 +118,15 @@ class CalendarConfig:
         return spans_to_epochs(day, self.opening.get(day.weekday(), []))
 
     def bookable(self, practitioner: PractitionerInfo, day: date) -> list[iv.Interval]:
-        """When the practitioner works and the clinic is open, on a local date."""
-        return iv.intersect(practitioner.working(day), self.open_intervals(day))
+        """When the practitioner works and the clinic is open, on a local date. Memoised:
+        the snapshot never changes, and every availability request asks again."""
+        key = (practitioner.id, day)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = iv.intersect(
+                practitioner.working(day), self.open_intervals(day)
+            )
+        return found
 
     def performers(self, treatment_id: int) -> list[PractitionerInfo]:
         return [p for p in self.practitioners.values() if treatment_id in p.treatment_ids]
@@ -156,6 +172,12 @@ def _load() -> CalendarConfig:
         lo = epoch(o.period.lower) if o.period.lower else 0
         hi = epoch(o.period.upper) if o.period.upper else 2**62
         outages[o.device_id].append((lo, hi))
+    names = {
+        "treatment": dict(Treatment.objects.values_list("id", "name")),
+        "practitioner": dict(Practitioner.objects.values_list("id", "display_name")),
+        "room": dict(Room.objects.values_list("id", "name")),
+        "device": dict(Device.objects.values_list("id", "name")),
+    }
     return CalendarConfig(
         policy=policy,
         treatments={t.id: t for t in Treatment.objects.filter(is_active=True)},
@@ -164,6 +186,7 @@ def _load() -> CalendarConfig:
         closed_days=frozenset(closed),
         rooms=tuple(Room.objects.filter(is_active=True).values_list("id", flat=True)),
         devices=tuple(Device.objects.filter(is_active=True).values_list("id", flat=True)),
+        names=names,
         outages={k: iv.merge(v) for k, v in outages.items()},
     )
 

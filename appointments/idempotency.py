@@ -30,7 +30,14 @@ def _digest(request: Request) -> str:
         body = json.dumps(request.data, sort_keys=True, default=str)
     except (TypeError, ValueError):
         body = repr(request.data)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    text = f"{request.method} {request.path}\n{body}"
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def _storable(data: object) -> object:
+    """The response as JSON PostgreSQL can store: jsonb refuses the NUL character, which an
+    error message may echo back from the request."""
+    return json.loads(json.dumps(data, default=str).replace("\\u0000", "\\ufffd"))
 
 
 def idempotent(request: Request, compute: Callable[[], Response]) -> Response:
@@ -64,6 +71,6 @@ def idempotent(request: Request, compute: Callable[[], Response]) -> Response:
             key=key,
             request_hash=digest,
             status_code=response.status_code,
-            body=json.loads(json.dumps(response.data, default=str)),
+            body=_storable(response.data),
         )
         return response

@@ -33,3 +33,9 @@ def appointment_get_for(
     if not can(user, action, appointment):
         raise Http404
     return appointment
+
+
+def appointment_list_for_any() -> QuerySet[Appointment]:
+    """Every appointment, unscoped (callers scope it). Names of treatments, practitioners,
+    rooms and devices come from the calendar snapshot, so only the patient is joined."""
+    return Appointment.objects.select_related("patient")

@@ -159,16 +159,15 @@ def build(past: int) -> dict:
     people, rooms, devices = resources()
     layout = Layout(people, rooms, devices, patients(), rng)
     today = timezone.localdate()
-    per_day = len(layout.day(today + timedelta(days=400), lambda: "booked"))
-    history_days = working_days(today - timedelta(days=1), -(-past // per_day), -1)
     done = lambda: rng.choices(["completed", "no_show", "cancelled"], [90, 4, 6])[0]  # noqa: E731
     batch: list[Appointment] = []
-    made = 0
-    for day in history_days:
-        for a in layout.day(day, done):
-            if made < past:
-                batch.append(a)
-                made += 1
+    made, day = 0, today - timedelta(days=1)
+    while made < past:  # back in time, day by day, as far as the history needs
+        if day.weekday() < 6:
+            rows = layout.day(day, done)[: past - made]
+            batch += rows
+            made += len(rows)
+        day -= timedelta(days=1)
         if len(batch) >= 5000:
             Appointment.objects.bulk_create(batch)
             batch = []
@@ -224,7 +223,7 @@ def main() -> None:
     args = parser.parse_args()
     with transaction.atomic():
         info = build(args.past)
-    info["bookings"] = free_consultation_slots(info, 40_000)
+    info["bookings"] = free_consultation_slots(info, 20_000)  # about 260 days of free rooms
     args.out.write_text(json.dumps(info))
     print(f"bench clinic: {info['past']} past, {info['future']} future appointments")
 

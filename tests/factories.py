@@ -84,18 +84,29 @@ def consult(
     excluded_areas: list[str] | None = None,
     sign: bool = True,
     performed_on=None,
+    plans: dict[str, int] | None = None,
 ):
-    """A consultation; `present` maps slug -> dict(status=..., area=..., review_date=...)."""
+    """A consultation; `present` maps slug -> dict(status=..., area=..., review_date=...);
+    `plans` maps treatment slug -> number of sessions."""
     dermatologist = dermatologist or staff(Role.DERMATOLOGIST)
     present = present or {}
     reviews = []
     for slug in all_contraindications():
         extra = present.get(slug, {"status": "absent"})
         reviews.append(services.ReviewInput(contraindication=slug, **extra))
+    plan_inputs = [
+        services.PlanInput(
+            treatment=treatment(slug),
+            sessions=n,
+            sessions_per_week=treatment(slug).min_sessions_per_week or 1,
+        )
+        for slug, n in (plans or {}).items()
+    ]
     return services.consultation_create(
         actor=Actor(user=dermatologist),
         patient=p,
         reviews=reviews,
+        plans=plan_inputs,
         clearance=clearance,
         excluded_areas=excluded_areas or [],
         sign=sign,
@@ -116,3 +127,33 @@ def token_api(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+def enable_totp(user) -> str:
+    """Give a staff user an authenticator app; returns the secret (for computing codes)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def login_staff(client, user) -> None:
+    """Log a staff member in as the real flow leaves them: password and second factor
+    recorded in the session (see clinic.security)."""
+    import time
+
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        enable_totp(user)
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now},
+        {"method": "mfa", "at": now, "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()

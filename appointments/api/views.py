@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -50,14 +50,11 @@ class AvailabilityView(APIView):
             practitioner_id=q.get("practitioner"),
             staff=is_staff_member(request.user),
         )
+        iso = functools.cache(datetime.isoformat)  # practitioners share start times
         return Response(
             {
                 "slots": [
-                    {
-                        "start": s.start.isoformat(),
-                        "end": s.end.isoformat(),
-                        "practitioner": s.practitioner,
-                    }
+                    {"start": iso(s.start), "end": iso(s.end), "practitioner": s.practitioner}
                     for s in slots
                 ]
             }
@@ -69,6 +66,10 @@ class AppointmentFilter(django_filters.FilterSet):
     date_from = django_filters.DateFilter(method="from_date", label="From local date")
     date_to = django_filters.DateFilter(method="to_date", label="To local date (inclusive)")
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    # Plain numbers: filtering by someone unknown (or not yours) is an empty list, not an error.
+    patient = django_filters.NumberFilter(field_name="patient_id")
+    practitioner = django_filters.NumberFilter(field_name="practitioner_id")
+    treatment = django_filters.NumberFilter(field_name="treatment_id")
 
     class Meta:
         model = Appointment
@@ -105,8 +106,7 @@ def _patient_for_booking(request: Request, patient_id: int | None) -> Patient:
     own = patient_id_of(request.user)
     if own is None or (patient_id is not None and patient_id != own):
         raise Forbidden(_("Patients book only for themselves."), code="forbidden")
-    # The caller's own record, known from authentication: no need to load it again.
-    return Patient(pk=own, merged_into_id=None)
+    return Patient.objects.get(pk=own)
 
 
 def _channel(request: Request) -> str:
@@ -153,19 +153,13 @@ class AppointmentListCreate(generics.ListAPIView):
                 device_id=data.get("device"),
                 channel=_channel(request),
             )
-            return Response(_output(appointment.pk), status=status.HTTP_201_CREATED)
+            return Response(AppointmentOutput(appointment).data, status=status.HTTP_201_CREATED)
 
         return idempotency.idempotent(request, book)
 
 
 def _output(appointment_id: int) -> dict:
-    appointment = get_object_or_404(
-        Appointment.objects.select_related(
-            "treatment", "practitioner", "room", "device", "patient"
-        ),
-        pk=appointment_id,
-    )
-    return AppointmentOutput(appointment).data
+    return AppointmentOutput(selectors.appointment_list_for_any().get(pk=appointment_id)).data
 
 
 class AppointmentDetail(APIView):

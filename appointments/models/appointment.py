@@ -64,6 +64,13 @@ class Appointment(models.Model):
     # end plus the device cleanup buffer: the range the resources are blocked for.
     blocked_until = models.DateTimeField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
+    course = models.ForeignKey(
+        "appointments.Course",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+    )
     booked_via = models.CharField(max_length=10, choices=Channel.choices)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.calendar import calendar_config
-from appointments.models import Appointment, Channel, Status
+from appointments.messaging import outbox
+from appointments.models import Appointment, Channel, Course, Status
 from appointments.services import rules
 from appointments.services.status import check_change_allowed
 from clinic.audit import Actor
@@ -25,6 +26,7 @@ from patients.models import Patient
 from treatments.models import Treatment
 
 MAX_ATTEMPTS = 4
+DEADLOCK_DETECTED = "40P01"
 
 
 def appointment_book(
@@ -37,6 +39,7 @@ def appointment_book(
     room_id: int | None = None,
     device_id: int | None = None,
     channel: str = Channel.API,
+    course: Course | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Book one session. Raises Invalid (400), NotCleared (403) or Conflict (409)."""
@@ -63,7 +66,7 @@ def appointment_book(
         )
         try:
             with transaction.atomic():
-                return Appointment.objects.create(
+                appointment = Appointment.objects.create(
                     patient=patient,
                     treatment=treatment,
                     practitioner_id=placement.practitioner.id,
@@ -73,10 +76,19 @@ def appointment_book(
                     end=placement.end,
                     blocked_until=placement.blocked_until,
                     booked_via=channel,
+                    course=course,
                     booked_by=actor.user if actor.user.is_authenticated else None,
                 )
+                outbox.on_booked(appointment, now=now)  # its messages, in the same transaction
+                return appointment
         except IntegrityError as exc:
             skip.add(_retry_or_raise(exc, placement, room_id, device_id, practitioner_id))
+        except OperationalError as exc:
+            # Two bookings each waiting on the other's overlapping row: PostgreSQL aborts one
+            # and the other wins the slot, so for this one the slot is taken.
+            if getattr(exc.__cause__, "pgcode", None) == DEADLOCK_DETECTED:
+                raise rules.slot_taken([]) from exc
+            raise
     raise rules.slot_taken(["room", "device"])
 
 
@@ -116,15 +128,43 @@ def appointment_reschedule(
     now: datetime | None = None,
 ) -> Appointment:
     """Move a booked session to `start`: patients within the policy, staff with a reason."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    now = now or timezone.now()
+    staff = check_change_allowed(actor, appointment, reason=reason, now=now, verb=_("move"))
+    return move_within(
+        actor=actor,
+        appointment=appointment,
+        start=start,
+        practitioner_id=practitioner_id,
+        reason=reason,
+        staff=staff,
+        now=now,
+    )
+
+
+def move_within(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    start: datetime,
+    practitioner_id: int | None = None,
+    reason: str = "",
+    staff: bool = True,
+    parked: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move a booked row to `start` under the booking rules (the policy is the caller's).
+    `parked`: the caller set the row aside (cancelled) for a re-flow inside this same
+    transaction; it becomes booked again at its new time."""
     appointment = (
         Appointment.objects.select_for_update()
         .select_related("treatment", "patient")
         .get(pk=appointment.pk)
     )
-    now = now or timezone.now()
-    staff = check_change_allowed(actor, appointment, reason=reason, now=now, verb=_("move"))
-    if appointment.status != Status.BOOKED:
+    if appointment.status != (Status.CANCELLED if parked else Status.BOOKED):
         raise Conflict(_("Only a booked appointment can be moved."), code="not_booked")
+    appointment.status = Status.BOOKED
+    now = now or timezone.now()
     config = calendar_config()
     treatment = appointment.treatment
     candidates = rules.check_performer(
@@ -132,7 +172,7 @@ def appointment_reschedule(
     )
     rules.check_start(config, start, staff=staff, now=now)
     rules.check_clearance(appointment.patient, treatment, start)
-    placement = rules.place(config, treatment, start, candidates, exclude_id=appointment.pk)
+    placement = rules.place(config, treatment, start, candidates, ignore=[appointment.pk])
     appointment.start, appointment.end = placement.start, placement.end
     appointment.blocked_until = placement.blocked_until
     appointment.practitioner_id, appointment.room_id = placement.practitioner.id, placement.room
@@ -143,10 +183,9 @@ def appointment_reschedule(
         with transaction.atomic():
             appointment.save()
     except IntegrityError as exc:
-        resource = rules.resource_in_conflict(exc)
-        if resource == "patient":
-            raise rules.patient_conflict() from exc
-        if resource:
-            raise rules.slot_taken([resource]) from exc
-        raise
+        conflict = rules.conflict_from(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
+    outbox.on_rescheduled(appointment, now=now)  # pending reminders follow the session
     return appointment

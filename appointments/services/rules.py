@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -116,7 +116,7 @@ def place(
     *,
     room: int | None = None,
     device: int | None = None,
-    exclude_id: int | None = None,
+    ignore: Collection[int] = (),
     skip: frozenset[tuple[str, int]] = frozenset(),
 ) -> Placement:
     """Choose a practitioner, room and device free for the whole block, or say what is not."""
@@ -131,7 +131,7 @@ def place(
                 "opening hours, or a closure)."
             )
         )
-    busy: Busy = busy_in(lo, hi, exclude_id=exclude_id)
+    busy: Busy = busy_in(lo, hi, ignore=ignore)
     free_people = [
         p
         for p in working
@@ -166,12 +166,14 @@ def place(
 
 
 def slot_taken(resources: list[str]) -> Conflict:
-    return Conflict(
+    """A 409: the slot went to another booking; `resources` names what was taken, if known."""
+    message = (
         _("That time is no longer free (%(what)s taken). Please choose another time.")
-        % {"what": ", ".join(resources)},
-        code="slot_taken",
-        details={"taken": resources},
+        % {"what": ", ".join(resources)}
+        if resources
+        else _("That time was just booked by someone else. Please choose another time.")
     )
+    return Conflict(message, code="slot_taken", details={"taken": resources})
 
 
 CONSTRAINT_RESOURCE = {
@@ -194,3 +196,11 @@ def patient_conflict() -> Conflict:
         code="patient_busy",
         details={"taken": ["patient"]},
     )
+
+
+def conflict_from(exc: IntegrityError) -> Conflict | None:
+    """The 409 for an overlap the database refused; None for any other integrity error."""
+    resource = resource_in_conflict(exc)
+    if resource == "patient":
+        return patient_conflict()
+    return slot_taken([resource]) if resource else None

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.calendar import calendar_config, local_date
+from appointments.messaging import outbox
 from appointments.models import Appointment, Status
 from clinic.audit import Actor
 from clinic.errors import Conflict, Forbidden, Invalid
@@ -74,9 +75,19 @@ def appointment_cancel(
     if appointment.status != Status.BOOKED:
         raise Conflict(_("Only a booked appointment can be cancelled."), code="not_booked")
     check_change_allowed(actor, appointment, reason=reason, now=now, verb=_("cancel"))
-    return _set_status(
-        appointment, actor, Status.CANCELLED, reason or _("Cancelled by the patient"), now
+    # Stored as written (not translated): a note for staff, shown in any language.
+    _set_status(appointment, actor, Status.CANCELLED, reason or "Cancelled by the patient", now)
+    outbox.on_cancelled(appointment, now=now)  # reminders void, the notice queued
+    # Imported here: the waitlist books through booking.py, which imports this module.
+    from appointments.services.waitlist import waitlist_offer_slot
+
+    waitlist_offer_slot(
+        start=appointment.start,
+        practitioner_id=appointment.practitioner_id,
+        freed_by=appointment,
+        now=now,
     )
+    return appointment
 
 
 def _front_desk(actor: Actor, appointment: Appointment) -> None:
@@ -141,4 +152,7 @@ def appointment_complete(
     appointment = _locked(appointment)
     if appointment.status not in (Status.CHECKED_IN, Status.BOOKED):
         raise Conflict(_("This appointment cannot be completed."), code="not_active")
-    return _set_status(appointment, actor, Status.COMPLETED, "", now or timezone.now())
+    now = now or timezone.now()
+    _set_status(appointment, actor, Status.COMPLETED, "", now)
+    outbox.on_completed(appointment, now=now)  # home-care advice, the course nudge
+    return appointment

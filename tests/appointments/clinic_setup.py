@@ -68,3 +68,18 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 
 def days_ahead(n: int) -> date:
     return timezone.localdate() + timedelta(days=n)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone())
+
+
+def started_today(minutes_ago: int = 5) -> datetime:
+    """A start a few minutes ago, yet today in the clinic's zone (check-in is same-day)."""
+    return max(timezone.now() - timedelta(minutes=minutes_ago), _midnight(timezone.localdate()))
+
+
+def later_today(minutes_ahead: int = 5) -> datetime:
+    """A start a few minutes from now, yet still today in the clinic's zone."""
+    tomorrow = _midnight(timezone.localdate() + timedelta(days=1))
+    return min(timezone.now() + timedelta(minutes=minutes_ahead), tomorrow - timedelta(seconds=30))

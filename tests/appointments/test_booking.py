@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment, Closure, WorkingException
 from clinic.roles import Role
-from tests.appointments.clinic_setup import build_clinic, days_ahead, local
+from tests.appointments.clinic_setup import build_clinic, days_ahead, later_today, local
 from tests.factories import api, consult, patient, screen, staff, token_api
 
 
@@ -198,11 +198,9 @@ def test_check_in_confirms_the_screening_and_no_show_only_after_the_start(clinic
         patient=cleared.pk,
         start=local(days_ahead(2), 10).isoformat(),
     ).json()
-    now = timezone.now()
+    start = later_today()
     Appointment.objects.filter(pk=a["id"]).update(
-        start=now + timedelta(minutes=5),
-        end=now + timedelta(minutes=50),
-        blocked_until=now + timedelta(minutes=60),
+        start=start, end=start + timedelta(minutes=45), blocked_until=start + timedelta(minutes=55)
     )
     early = desk.post(f"/api/appointments/{a['id']}/no-show/", {}, format="json")
     assert early.status_code == 400
@@ -311,3 +309,12 @@ def test_availability_validates_its_query(clinic):
         assert response.status_code == 400, overrides
         assert field in response.json()["error"]["fields"], overrides
     assert client.get("/api/availability/", base).status_code == 200
+
+
+def test_an_error_echoing_a_nul_character_is_replayed_too(clinic, cleared):
+    client = api(cleared.user)
+    body = {"treatment": clinic.face.pk, "start": local(days_ahead(2), 9).isoformat(), "x\x00y": 1}
+    first = client.post("/api/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="nul-1")
+    again = client.post("/api/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="nul-1")
+    assert first.status_code == again.status_code == 400
+    assert again["Idempotent-Replayed"] == "true"

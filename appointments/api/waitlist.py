@@ -1,0 +1,103 @@
+"""Waitlist API: ask for an earlier slot; see and accept offers."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from appointments.api.serializers import AppointmentOutput
+from appointments.calendar import calendar_config
+from appointments.models import WaitlistEntry, WaitlistOffer
+from appointments.services import waitlist
+from clinic.api import StrictSerializer, actor_of, requires, validated
+from clinic.errors import Invalid
+from clinic.roles import Action, can, is_staff_member, patient_id_of
+from patients.models import Patient
+
+
+class JoinInput(StrictSerializer):
+    treatment = serializers.IntegerField()
+    earliest = serializers.DateField()
+    latest = serializers.DateField()
+    practitioner = serializers.IntegerField(required=False, allow_null=True)
+    patient = serializers.IntegerField(required=False, help_text="Staff only.")
+
+
+class OfferOutput(serializers.ModelSerializer):
+    class Meta:
+        model = WaitlistOffer
+        fields = ["id", "start", "practitioner", "expires_at", "status"]
+
+
+class EntryOutput(serializers.ModelSerializer):
+    offers = OfferOutput(many=True, read_only=True)
+
+    class Meta:
+        model = WaitlistEntry
+        fields = [
+            "id",
+            "patient",
+            "treatment",
+            "practitioner",
+            "earliest",
+            "latest",
+            "status",
+            "created_at",
+            "offers",
+        ]
+
+
+def _patient(request: Request, patient_id: int | None) -> Patient:
+    own = patient_id_of(request.user)
+    pid = patient_id if is_staff_member(request.user) else own
+    patient = Patient.objects.filter(pk=pid, merged_into__isnull=True).first() if pid else None
+    if patient is None:
+        raise Invalid("Unknown patient.", fields={"patient": ["Give the patient."]})
+    return patient
+
+
+class WaitlistView(APIView):
+    """The caller's waitlist entries (staff: everyone's) and joining the waitlist."""
+
+    permission_classes = [requires(Action.APPOINTMENT_BOOK)]
+
+    @extend_schema(responses=EntryOutput(many=True))
+    def get(self, request: Request) -> Response:
+        entries = WaitlistEntry.objects.prefetch_related("offers").order_by("created_at")
+        if not is_staff_member(request.user):
+            entries = entries.filter(patient_id=patient_id_of(request.user))
+        return Response(EntryOutput(entries[:200], many=True).data)
+
+    @extend_schema(request=JoinInput, responses={201: EntryOutput})
+    def post(self, request: Request) -> Response:
+        data = validated(JoinInput, request)
+        treatment = calendar_config().treatments.get(data["treatment"])
+        if treatment is None:
+            raise Invalid("Unknown treatment.", fields={"treatment": ["Unknown treatment."]})
+        entry = waitlist.waitlist_join(
+            actor=actor_of(request),
+            patient=_patient(request, data.get("patient")),
+            treatment=treatment,
+            earliest=data["earliest"],
+            latest=data["latest"],
+            practitioner_id=data.get("practitioner"),
+        )
+        return Response(EntryOutput(entry).data, status=status.HTTP_201_CREATED)
+
+
+class OfferAccept(APIView):
+    """Accept an offered slot before it expires: it is booked if still free."""
+
+    permission_classes = [requires(Action.APPOINTMENT_BOOK)]
+
+    @extend_schema(request=None, responses={201: AppointmentOutput})
+    def post(self, request: Request, offer_id: int) -> Response:
+        offer = WaitlistOffer.objects.select_related("entry").filter(pk=offer_id).first()
+        if offer is None or not can(request.user, Action.APPOINTMENT_BOOK, offer.entry):
+            raise Http404
+        appointment = waitlist.waitlist_offer_accept(actor=actor_of(request), offer=offer)
+        return Response(AppointmentOutput(appointment).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,188 @@
+"""The waitlist: a patient asks for an earlier slot; a freed slot is offered to the first
+matching waiting patient, who may accept it until the offer expires. An offer does not
+hold the slot: whoever books first gets it, and a late acceptance is told so."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.calendar import calendar_config, local_date
+from appointments.messaging import outbox
+from appointments.models import (
+    Appointment,
+    OfferStatus,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
+)
+from appointments.services.booking import appointment_book
+from appointments.services.rules import check_clearance
+from clinic.audit import Actor
+from clinic.errors import Conflict, DomainError, Forbidden, Invalid
+from clinic.roles import Action, can
+from patients.clearance import clearance_for
+from patients.models import Patient
+from treatments.models import Treatment
+
+
+def waitlist_join(
+    *,
+    actor: Actor,
+    patient: Patient,
+    treatment: Treatment,
+    earliest: date,
+    latest: date,
+    practitioner_id: int | None = None,
+) -> WaitlistEntry:
+    if not can(actor.user, Action.APPOINTMENT_BOOK, patient):
+        raise Forbidden(_("You may join the waitlist only for yourself."), code="forbidden")
+    horizon = timezone.localdate() + timedelta(days=calendar_config().policy.booking_horizon_days)
+    if earliest < timezone.localdate() or latest < earliest or latest > horizon:
+        raise Invalid(
+            _("Give dates from today to %(h)s, the earliest first.") % {"h": horizon.isoformat()},
+            fields={"latest" if latest < earliest else "earliest": [_("Check the dates.")]},
+        )
+    check_clearance(patient, treatment, timezone.now())
+    return WaitlistEntry.objects.create(
+        patient=patient,
+        treatment=treatment,
+        earliest=earliest,
+        latest=latest,
+        practitioner_id=practitioner_id,
+    )
+
+
+def _candidates(appointment: Appointment):
+    day = local_date(appointment.start)
+    return (
+        WaitlistEntry.objects.filter(
+            status=WaitlistStatus.WAITING,
+            treatment_id=appointment.treatment_id,
+            earliest__lte=day,
+            latest__gte=day,
+        )
+        .filter(Q(practitioner__isnull=True) | Q(practitioner_id=appointment.practitioner_id))
+        .exclude(patient_id=appointment.patient_id)
+        .exclude(offers__status=OfferStatus.OPEN)
+        .select_related("patient", "treatment")
+        .order_by("created_at", "id")
+    )
+
+
+def waitlist_offer_slot(
+    *,
+    start: datetime,
+    practitioner_id: int,
+    freed_by: Appointment,
+    now: datetime | None = None,
+    skip_entries: frozenset[int] = frozenset(),
+) -> WaitlistOffer | None:
+    """Offer a freed slot to the first waiting patient who may have it (cleared, free)."""
+    now = now or timezone.now()
+    policy = calendar_config().policy
+    notice = timedelta(minutes=policy.patient_min_notice_minutes)
+    if start - notice <= now:
+        return None
+    expires = min(now + timedelta(minutes=policy.waitlist_offer_minutes), start - notice)
+    for entry in _candidates(freed_by):
+        if (
+            entry.pk in skip_entries
+            or not clearance_for(entry.patient, entry.treatment, local_date(start)).allowed
+        ):
+            continue
+        try:
+            with transaction.atomic():
+                offer = WaitlistOffer.objects.create(
+                    entry=entry,
+                    start=start,
+                    practitioner_id=practitioner_id,
+                    expires_at=expires,
+                    freed_by=freed_by,
+                )
+                # In the same transaction: no offer without its message.
+                outbox.enqueue_waitlist_offer(
+                    patient=entry.patient,
+                    treatment=entry.treatment,
+                    start=start,
+                    key=f"waitlist-offer-{offer.pk}",
+                    expires_at=expires,
+                    now=now,
+                    practitioner_name=calendar_config()
+                    .names["practitioner"]
+                    .get(practitioner_id, ""),
+                )
+        except IntegrityError:  # an open offer for this slot exists already
+            return None
+        return offer
+    return None
+
+
+@transaction.atomic
+def waitlist_offer_accept(
+    *, actor: Actor, offer: WaitlistOffer, now: datetime | None = None
+) -> Appointment:
+    offer = (
+        WaitlistOffer.objects.select_for_update()
+        .select_related("entry__patient", "entry__treatment")
+        .get(pk=offer.pk)
+    )
+    patient = offer.entry.patient
+    if not can(actor.user, Action.APPOINTMENT_BOOK, patient):
+        raise Forbidden(_("This offer is for another patient."), code="forbidden")
+    now = now or timezone.now()
+    if offer.status != OfferStatus.OPEN or offer.expires_at <= now:
+        raise Conflict(_("This offer has expired."), code="offer_expired")
+    try:
+        with transaction.atomic():
+            appointment = appointment_book(
+                actor=actor,
+                patient=patient,
+                treatment=offer.entry.treatment,
+                start=offer.start,
+                practitioner_id=offer.practitioner_id,
+                channel="online",
+                now=now,
+            )
+    except DomainError:
+        offer.status = OfferStatus.LOST
+        offer.save(update_fields=["status"])
+        raise
+    offer.status, offer.appointment = OfferStatus.ACCEPTED, appointment
+    offer.save(update_fields=["status", "appointment"])
+    offer.entry.status = WaitlistStatus.BOOKED
+    offer.entry.save(update_fields=["status"])
+    return appointment
+
+
+def waitlist_expire_offers(*, now: datetime | None = None) -> int:
+    """Close the offers past their time and pass each slot on to the next patient."""
+    now = now or timezone.now()
+    expired = 0
+    for offer in WaitlistOffer.objects.filter(
+        status=OfferStatus.OPEN, expires_at__lte=now
+    ).select_related("freed_by"):
+        with transaction.atomic():
+            changed = WaitlistOffer.objects.filter(pk=offer.pk, status=OfferStatus.OPEN).update(
+                status=OfferStatus.EXPIRED
+            )
+            if changed and offer.freed_by is not None:
+                expired += 1
+                tried = frozenset(
+                    offer.freed_by
+                    and WaitlistOffer.objects.filter(
+                        start=offer.start, practitioner_id=offer.practitioner_id
+                    ).values_list("entry_id", flat=True)
+                )
+                waitlist_offer_slot(
+                    start=offer.start,
+                    practitioner_id=offer.practitioner_id,
+                    freed_by=offer.freed_by,
+                    now=now,
+                    skip_entries=tried,
+                )
+    return expired
