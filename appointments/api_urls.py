@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments.api import views
+from appointments.api import courses, messages, records, views, waitlist
 
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),
@@ -30,5 +30,41 @@ urlpatterns = [
         "appointments/<int:appointment_id>/no-show/",
         views.AppointmentNoShow.as_view(),
         name="appointment-no-show",
+    ),
+    path("courses/plan/", courses.CoursePlanView.as_view(), name="course-plan"),
+    path("courses/", courses.CourseCreate.as_view(), name="course-list"),
+    path("courses/<int:course_id>/", courses.CourseDetail.as_view(), name="course-detail"),
+    path("courses/<int:course_id>/reflow/", courses.CourseReflow.as_view(), name="course-reflow"),
+    path(
+        "courses/<int:course_id>/reflow/accept/",
+        courses.CourseReflowAccept.as_view(),
+        name="course-reflow-accept",
+    ),
+    path(
+        "appointments/<int:appointment_id>/session-record/",
+        records.AppointmentRecord.as_view(),
+        name="session-record",
+    ),
+    path(
+        "session-records/<int:record_id>/sign/",
+        records.RecordSign.as_view(),
+        name="session-record-sign",
+    ),
+    path(
+        "session-records/<int:record_id>/amendments/",
+        records.RecordAmend.as_view(),
+        name="session-record-amend",
+    ),
+    path("waitlist/", waitlist.WaitlistView.as_view(), name="waitlist"),
+    path(
+        "waitlist/offers/<int:offer_id>/accept/",
+        waitlist.OfferAccept.as_view(),
+        name="waitlist-offer-accept",
+    ),
+    path("messages/", messages.MessageList.as_view(), name="message-list"),
+    path(
+        "messages/preferences/",
+        messages.MessagePreferences.as_view(),
+        name="message-preferences",
     ),
 ]
