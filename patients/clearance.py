@@ -112,7 +112,8 @@ def _review_reasons(review: ReviewFact, t: TreatmentFact, on: date) -> list[Reas
         reasons.append(
             Reason(
                 "contraindication_present",
-                _("%(name)s%(where)s rules out this treatment.") % {"name": c.name, "where": where},
+                _("%(name)s%(where)s rules out this treatment.")
+                % {"name": _(c.name), "where": where},
                 absolute=c.absolute,
             )
         )
@@ -121,7 +122,7 @@ def _review_reasons(review: ReviewFact, t: TreatmentFact, on: date) -> list[Reas
             Reason(
                 "review_due",
                 _("%(name)s was due for review by %(date)s: a dermatologist must re-check it.")
-                % {"name": c.name, "date": review.review_date.isoformat()},
+                % {"name": _(c.name), "date": review.review_date.isoformat()},
             )
         )
     return reasons
@@ -148,7 +149,7 @@ def _screening_reasons(
                 Reason(
                     "declared_contraindication",
                     _("You told us about: %(name)s. A dermatologist must review it first.")
-                    % {"name": contra.name},
+                    % {"name": _(contra.name)},
                     absolute=contra.absolute,
                 )
             )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from clinic.roles import Action, can, can_ever, patient_id_of
-from patients.models import Consultation, Patient
+from patients.models import Consultation, Patient, Screening
 
 
 def patient_search(*, query: str = "") -> QuerySet[Patient]:
@@ -42,6 +43,13 @@ def patient_get_for(user, patient_id: int, action: Action = Action.PATIENT_VIEW)
 def own_patient(user) -> Patient | None:
     pid = patient_id_of(user)
     return Patient.objects.get(pk=pid) if pid else None
+
+
+def screening_is_current(patient: Patient) -> bool:
+    """Has the patient answered the safety questionnaire (or re-confirmed it) within the
+    last 30 days? Asked before every online booking otherwise."""
+    latest = Screening.objects.filter(patient=patient).first()
+    return latest is not None and latest.valid_on(timezone.now())
 
 
 def consultation_list(patient: Patient) -> QuerySet[Consultation]:

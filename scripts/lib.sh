@@ -34,7 +34,13 @@ apt_install() {
 }
 
 ensure_system_packages() {
-  apt_install postgresql postgresql-contrib redis-server "$@"
+  # gettext: msgfmt, which `manage.py compilemessages` runs to build the translations.
+  apt_install postgresql postgresql-contrib redis-server gettext "$@"
+}
+
+compile_translations() {
+  # locale/*/LC_MESSAGES/django.po -> .mo (git-ignored); skips a .mo newer than its .po.
+  (cd "$ROOT" && "$VENV/bin/python" manage.py compilemessages --ignore '.venv' --ignore 'staticfiles' -v 0)
 }
 
 quiet_pip() { grep -v "is ignored: it is neither" || true; }

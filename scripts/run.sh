@@ -7,6 +7,7 @@ export DJANGO_ENV="${DJANGO_ENV:-development}"
 cd "$ROOT"
 PY="$VENV/bin/python"
 
+compile_translations
 log "Migrating the database"
 "$PY" manage.py migrate --noinput -v 0
 log "Loading the demo clinic"

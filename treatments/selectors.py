@@ -16,6 +16,11 @@ def treatment_get(*, slug: str) -> Treatment:
     return get_object_or_404(treatment_list(), slug=slug)
 
 
+def consultation_treatment() -> Treatment | None:
+    """The consultation a patient books first (offered when a treatment is not yet allowed)."""
+    return Treatment.objects.filter(is_active=True, is_consultation=True).first()
+
+
 def contraindication_list() -> QuerySet[Contraindication]:
     return Contraindication.objects.all()
 

@@ -12,8 +12,10 @@ from patients.services.consultations import (
 )
 from patients.services.records import (
     patient_find_duplicates,
+    patient_link_verified_email,
     patient_merge,
     patient_register,
+    patient_sign_up,
     patient_update,
 )
 from patients.services.screening import screening_confirm, screening_submit
@@ -30,8 +32,10 @@ __all__ = [
     "consultation_sign",
     "consultation_update",
     "patient_find_duplicates",
+    "patient_link_verified_email",
     "patient_merge",
     "patient_register",
+    "patient_sign_up",
     "patient_update",
     "screening_confirm",
     "screening_submit",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from clinic.audit import Actor, audit_record
 from clinic.errors import Conflict, Invalid
-from clinic.roles import Action
+from clinic.roles import Action, Role
 from patients.models import (
     ConsentAcceptance,
     Patient,
@@ -219,3 +220,66 @@ def patient_merge(*, actor: Actor, primary: Patient, duplicate: Patient) -> Pati
     primary.save()
     audit_record(actor, action="merge", obj=primary, patient_id=primary.pk, merged=duplicate.pk)
     return primary
+
+
+def _unlinked_with_email(email: str) -> Patient | None:
+    return (
+        Patient.objects.select_for_update()
+        .filter(email__iexact=email.strip(), merged_into__isnull=True, user__isnull=True)
+        .first()
+    )
+
+
+def _link(patient: Patient, user: Any) -> Patient:
+    patient.user = user
+    patient.save(update_fields=["user"])
+    audit_record(Actor(user=user), action="link_login", obj=patient, patient_id=patient.pk)
+    return patient
+
+
+@transaction.atomic
+def patient_sign_up(
+    *,
+    user: Any,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date,
+    preferred_language: str = "en",
+    email_verified: bool = False,
+) -> Patient | None:
+    """A patient signed up online: the login gets the patient role and one Patient record.
+
+    A record reception registered with the same email is never duplicated: it is linked to
+    this login once the address is verified (`patient_link_verified_email`), so nobody gets
+    someone else's record by typing their address. Returns None while that link waits.
+    Otherwise a new record is registered (Conflict if it looks like an existing patient).
+    """
+    user.groups.add(Group.objects.get(name=Role.PATIENT))
+    own = Patient.objects.filter(user=user, merged_into__isnull=True).first()
+    if own is not None:
+        return own
+    _validate_demographics(date_of_birth)
+    existing = _unlinked_with_email(user.email) if user.email else None
+    if existing is not None:
+        return _link(existing, user) if email_verified else None
+    return patient_register(
+        actor=None,
+        user=user,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        email=user.email,
+        preferred_language=preferred_language,
+    )
+
+
+@transaction.atomic
+def patient_link_verified_email(*, user: Any, email: str) -> Patient | None:
+    """The login proved it owns `email`: link the patient record reception registered with
+    that address, if the login is a patient's and has no record yet."""
+    if not user.groups.filter(name=Role.PATIENT).exists():
+        return None
+    if Patient.objects.filter(user=user, merged_into__isnull=True).exists():
+        return None
+    existing = _unlinked_with_email(email)
+    return _link(existing, user) if existing is not None else None

@@ -1,0 +1,42 @@
+"""Forms of the patient's booking pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from appointments.calendar import calendar_config, zone
+from patients.forms import DateInput
+
+
+class DayForm(forms.Form):
+    """A day to show free times for: from today up to the booking horizon."""
+
+    day = forms.DateField(label=_("Or pick another day"), widget=DateInput)
+
+    def clean_day(self) -> date:
+        day = self.cleaned_data["day"]
+        today = timezone.localdate()
+        horizon = calendar_config().policy.booking_horizon_days
+        if day < today:
+            raise forms.ValidationError(_("Choose today or a later day."))
+        if day > today + timedelta(days=horizon):
+            raise forms.ValidationError(
+                _("Bookings open %(days)s days ahead: choose an earlier day.") % {"days": horizon}
+            )
+        return day
+
+
+class StartForm(forms.Form):
+    """A chosen start time, as the ISO 8601 value the time links carry."""
+
+    start = forms.DateTimeField(widget=forms.HiddenInput)
+
+    def clean_start(self) -> datetime:
+        start = self.cleaned_data["start"]
+        if timezone.is_naive(start):
+            start = timezone.make_aware(start, zone())
+        return start

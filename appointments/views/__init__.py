@@ -1,0 +1,1 @@
+"""The patient's booking pages (the staff desk comes later in its own modules)."""

@@ -1,0 +1,154 @@
+"""Online booking: treatment -> day -> free time (HTMX) -> confirm."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from appointments import services
+from appointments.calendar import calendar_config, local_date
+from appointments.forms import StartForm
+from appointments.models import Channel
+from appointments.services.rules import NotCleared
+from appointments.views.picker import picker_context, render_picker
+from clinic.audit import Actor
+from clinic.errors import Conflict, DomainError
+from patients.access import patient_required
+from patients.clearance import ClearanceResult, clearance_for, clearance_map
+from patients.models import Patient
+from patients.selectors import screening_is_current
+from treatments.models import Treatment
+from treatments.selectors import consultation_treatment, treatment_get, treatment_list
+
+
+def questionnaire_first(request: HttpRequest, patient: Patient) -> HttpResponse | None:
+    """Bookings need safety answers from the last 30 days: ask first, then come back."""
+    if screening_is_current(patient):
+        return None
+    url = reverse("patients:questionnaire")
+    return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
+
+
+@patient_required
+def book_start(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """Step 1: which treatment. Each shows whether the patient may book it online."""
+    if gate := questionnaire_first(request, patient):
+        return gate
+    treatments = list(treatment_list())
+    clearance = clearance_map(patient, treatments)
+    rows = [(t, clearance[t.pk]) for t in treatments]
+    return render(request, "appointments/book_start.html", {"rows": rows})
+
+
+def _not_cleared(
+    request: HttpRequest, treatment: Treatment, result: ClearanceResult
+) -> HttpResponse:
+    """Why not, in plain words: a consultation first, or (absolute) please call us."""
+    consultation = consultation_treatment()
+    context = {
+        "treatment": treatment,
+        "reasons": result.reasons,
+        "absolute": result.absolute,
+        "consultation": consultation,
+    }
+    return render(request, "appointments/not_cleared.html", context, status=403)
+
+
+def _urls(treatment: Treatment) -> tuple[str, str]:
+    return (
+        reverse("appointments:book-treatment", args=[treatment.slug]),
+        reverse("appointments:book-confirm", args=[treatment.slug]),
+    )
+
+
+def _picker_page(
+    request: HttpRequest, treatment: Treatment, data: dict, *, notice: str = "", status: int = 200
+) -> HttpResponse:
+    page_url, choose_url = _urls(treatment)
+    context = picker_context(treatment, data, page_url=page_url, choose_url=choose_url)
+    context["notice"] = notice
+    return render_picker(request, "appointments/book.html", context, status=status)
+
+
+@patient_required
+def book_treatment(request: HttpRequest, patient: Patient, slug: str) -> HttpResponse:
+    """Steps 2 and 3: a day, then its free times (the times swap in with HTMX)."""
+    treatment = treatment_get(slug=slug)
+    if gate := questionnaire_first(request, patient):
+        return gate
+    result = clearance_for(patient, treatment)
+    if not result.allowed:
+        return _not_cleared(request, treatment, result)
+    return _picker_page(request, treatment, request.GET.dict())
+
+
+def _confirm_context(treatment: Treatment, form: StartForm, start: datetime) -> dict:
+    policy = calendar_config().policy
+    return {
+        "treatment": treatment,
+        "form": form,
+        "start": start,
+        "end": start + timedelta(minutes=treatment.session_minutes),
+        "cutoff_hours": policy.patient_cancel_cutoff_hours,
+        "back_url": f"{_urls(treatment)[0]}?day={local_date(start).isoformat()}",
+    }
+
+
+@patient_required
+def book_confirm(request: HttpRequest, patient: Patient, slug: str) -> HttpResponse:
+    """Step 4: the summary (GET), then the booking itself (POST)."""
+    treatment = treatment_get(slug=slug)
+    if gate := questionnaire_first(request, patient):
+        return gate
+    form = StartForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        messages.error(request, _("Please choose a time from the list."))
+        return redirect("appointments:book-treatment", slug=treatment.slug)
+    start = form.cleaned_data["start"]
+    if request.method == "POST":
+        return _book(request, patient, treatment, start)
+    return render(request, "appointments/confirm.html", _confirm_context(treatment, form, start))
+
+
+def _book(
+    request: HttpRequest, patient: Patient, treatment: Treatment, start: datetime
+) -> HttpResponse:
+    """Book through the service. A time taken meanwhile shows fresh times for that day
+    with a clear message, never an error page."""
+    try:
+        services.appointment_book(
+            actor=Actor.from_request(request),
+            patient=patient,
+            treatment=treatment,
+            start=start,
+            channel=Channel.ONLINE,
+        )
+    except NotCleared:
+        return _not_cleared(request, treatment, clearance_for(patient, treatment))
+    except DomainError as exc:
+        day = {"day": local_date(start).isoformat()}
+        notice = conflict_message(exc)
+        return _picker_page(request, treatment, day, notice=notice, status=exc.status_code)
+    messages.success(
+        request, _("Booked: %(what)s. See you at the clinic!") % {"what": _(treatment.name)}
+    )
+    return redirect("appointments:mine")
+
+
+def conflict_message(exc: DomainError) -> str:
+    """What a patient reads when the booking or move was refused at the last moment."""
+    if exc.code == "patient_busy":
+        return _("You already have an appointment at that time: please choose another.")
+    if isinstance(exc, Conflict):
+        return _(
+            "Sorry, that time was just taken by someone else. Here are the free times now: "
+            "please choose another, or call us at %(phone)s."
+        ) % {"phone": settings.CLINIC_PHONE}
+    return exc.message

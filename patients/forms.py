@@ -1,0 +1,159 @@
+"""Forms of the patient's own pages: sign-up details, questionnaire, consent."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from allauth.account.forms import LoginForm, SignupForm
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+
+from clinic.errors import DomainError
+from clinic.pages import show_domain_error
+from patients.models import Language
+from patients.services import patient_sign_up
+from treatments.models import Contraindication
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def valid_birth_date(born: date) -> date:
+    if born > timezone.localdate():
+        raise forms.ValidationError(_("Date of birth cannot be in the future."))
+    if born.year < 1900:
+        raise forms.ValidationError(_("Date of birth is too far in the past."))
+    return born
+
+
+def sign_up_patient(user: Any, data: dict[str, Any], *, email_verified: bool) -> None:
+    """Give the login its patient record (or link it once the email is verified)."""
+    language = get_language() or ""
+    patient_sign_up(
+        user=user,
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        date_of_birth=data["date_of_birth"],
+        preferred_language=language if language in Language.values else Language.EN,
+        email_verified=email_verified,
+    )
+
+
+class PatientDetailsForm(forms.Form):
+    """Who the patient is: what a clinic record needs on top of the login."""
+
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        widget=forms.TextInput({"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        widget=forms.TextInput({"autocomplete": "family-name"}),
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), widget=DateInput(attrs={"autocomplete": "bday"})
+    )
+
+    def clean_date_of_birth(self) -> date:
+        return valid_birth_date(self.cleaned_data["date_of_birth"])
+
+
+def duplicate_message(exc: DomainError) -> DomainError:
+    """A sign-up that looks like a patient we already have: say what to do, in plain words."""
+    if exc.code != "duplicate_patient":
+        return exc
+    return DomainError(
+        gettext(
+            "We already have a patient record with these details. Please sign up with the "
+            "email address you gave the clinic, or call us at %(phone)s."
+        )
+        % {"phone": settings.CLINIC_PHONE}
+    )
+
+
+class PatientSignupForm(SignupForm):
+    """allauth's sign-up (email and password) plus the patient's name and date of birth.
+
+    The login, its email address and the patient record are saved together or not at all.
+    """
+
+    field_order = ["first_name", "last_name", "date_of_birth", "email", "password1", "password2"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(PatientDetailsForm().fields)
+        self.order_fields(self.field_order)
+
+    def clean_date_of_birth(self) -> date:
+        return valid_birth_date(self.cleaned_data["date_of_birth"])
+
+    def save(self, request: HttpRequest) -> Any:
+        user = super().save(request)
+        user.first_name = self.cleaned_data["first_name"].strip()
+        user.last_name = self.cleaned_data["last_name"].strip()
+        user.save(update_fields=["first_name", "last_name"])
+        sign_up_patient(user, self.cleaned_data, email_verified=False)
+        return user
+
+    def try_save(self, request: HttpRequest) -> tuple[Any, HttpResponse | None]:
+        try:
+            with transaction.atomic():
+                return super().try_save(request)
+        except DomainError as exc:
+            show_domain_error(self, duplicate_message(exc))
+            response = TemplateResponse(request, "account/signup.html", {"form": self}, status=400)
+            return None, response
+
+
+class PatientLoginForm(LoginForm):
+    """allauth's log-in, with the one box labelled for what it takes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Email or username")
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+
+
+class ProfileForm(PatientDetailsForm):
+    """For a login that has no patient record yet (for example made by an administrator)."""
+
+
+class QuestionnaireForm(forms.Form):
+    """One yes/no question per contraindication, in plain words; every one is required."""
+
+    YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+    def __init__(self, *args: Any, contraindications: list[Contraindication], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for c in contraindications:
+            self.fields[c.slug] = forms.ChoiceField(
+                label=gettext(c.screening_question),
+                choices=self.YES_NO,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Please answer yes or no.")},
+            )
+
+    def answers(self) -> dict[str, bool]:
+        return {slug: value == "yes" for slug, value in self.cleaned_data.items()}
+
+
+class ConsentForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    accept = forms.BooleanField(
+        label=_("I have read the consent text and I agree to it."),
+        error_messages={"required": _("Tick the box to accept the consent.")},
+    )

@@ -1,0 +1,104 @@
+"""The patient's own pages: details after sign-up, safety questionnaire, consent."""
+
+from __future__ import annotations
+
+from allauth.account.utils import has_verified_email
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from clinic.audit import Actor
+from clinic.errors import DomainError
+from clinic.pages import safe_next, show_domain_error
+from clinic.roles import is_staff_member
+from patients import selectors, services
+from patients.access import patient_required
+from patients.forms import (
+    ConsentForm,
+    ProfileForm,
+    QuestionnaireForm,
+    duplicate_message,
+    sign_up_patient,
+)
+from patients.models import Patient
+from treatments.selectors import contraindication_list
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Details for a login that has no patient record yet."""
+    if selectors.own_patient(request.user) is not None or is_staff_member(request.user):
+        return redirect(safe_next(request, reverse("appointments:mine")))
+    user = request.user
+    initial = {"first_name": user.first_name, "last_name": user.last_name}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sign_up_patient(user, form.cleaned_data, email_verified=has_verified_email(user))
+        except DomainError as exc:
+            show_domain_error(form, duplicate_message(exc))
+        else:
+            if selectors.own_patient(user) is None:
+                messages.info(request, _("Please confirm your email address first."))
+            return redirect(safe_next(request, reverse("appointments:mine")))
+    return render(request, "patients/profile.html", {"form": form, "next": safe_next(request, "")})
+
+
+@patient_required
+def questionnaire(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The safety questionnaire: before the first booking and every 30 days."""
+    contras = list(contraindication_list())
+    form = QuestionnaireForm(request.POST or None, contraindications=contras)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.screening_submit(
+                actor=Actor.from_request(request), patient=patient, answers=form.answers()
+            )
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("Thank you: your answers are saved."))
+            return redirect(safe_next(request, reverse("appointments:book")))
+    context = {
+        "form": form,
+        "next": safe_next(request, ""),
+        "is_current": selectors.screening_is_current(patient),
+    }
+    return render(request, "patients/questionnaire.html", context, status=_status(form))
+
+
+@patient_required
+def consent(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The treatment consent, accepted before the first session."""
+    try:
+        text = services.consent_current()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("appointments:mine")
+    form = ConsentForm(request.POST or None, initial={"version": text.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_accept(
+                actor=Actor.from_request(request),
+                patient=patient,
+                version=form.cleaned_data["version"],
+            )
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("Thank you: your consent is recorded."))
+            return redirect(safe_next(request, reverse("appointments:mine")))
+    context = {
+        "form": form,
+        "text": text,
+        "accepted": services.consent_is_current(patient),
+        "next": safe_next(request, ""),
+    }
+    return render(request, "patients/consent.html", context, status=_status(form))
+
+
+def _status(form: ConsentForm | QuestionnaireForm) -> int:
+    return 400 if form.is_bound and form.errors else 200
