@@ -7,6 +7,6 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self) -> None:
-        from clinic import permissions
+        from clinic import permissions, security  # noqa: F401  (security: auth signal receivers)
 
         post_migrate.connect(permissions.sync_group_permissions)

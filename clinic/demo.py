@@ -7,8 +7,9 @@ holds a state the app could not produce.
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -21,6 +22,9 @@ from patients.models import Patient
 from treatments.models import Contraindication, Treatment
 
 DEMO_PASSWORD = os.environ.get("CLINIC_DEMO_PASSWORD", "demo-clinic-2026")
+# Staff must log in with a second factor: the demo staff share this authenticator secret
+# (base32; add it to an authenticator app, or run `python manage.py demo_totp`).
+DEMO_TOTP_SECRET = os.environ.get("CLINIC_DEMO_TOTP_SECRET", "JBSWY3DPEHPK3PXPMVXGC3DJNZRWKZLX")
 
 # username -> (first name, last name, role)
 DEMO_USERS: dict[str, tuple[str, str, Role]] = {
@@ -114,14 +118,83 @@ def _clear_for_face(patient: Patient, dermatologist) -> None:
     )
 
 
+# The second practitioner of the demo clinic (a login of their own, no password).
+DEMO_PRACTITIONERS = {"dermatologist": "Dr Iryna Melnyk", "cosmetologist": "Dr Taras Lysenko"}
+DEMO_ROOMS = ("Room 1", "Room 2", "Room 3")
+DEMO_DEVICES = ("Microcurrent unit A", "Microcurrent unit B")
+DEMO_HOURS = (time(9), time(18))  # Monday to Saturday
+
+
+def _resources() -> None:
+    """Practitioners who perform every treatment, rooms, devices and their working hours."""
+    from appointments.models import Device, Practitioner, Room, WorkingHours
+
+    treatments = list(Treatment.objects.filter(is_active=True))
+    for username, shown in DEMO_PRACTITIONERS.items():
+        user, _created = get_user_model().objects.get_or_create(
+            username=username, defaults={"first_name": shown.split()[1], "is_active": True}
+        )
+        user.groups.add(Group.objects.get(name=Role.DERMATOLOGIST))
+        practitioner, created = Practitioner.objects.get_or_create(
+            user=user, defaults={"display_name": shown}
+        )
+        if created:
+            practitioner.treatments.set(treatments)
+            WorkingHours.objects.bulk_create(
+                WorkingHours(
+                    practitioner=practitioner, weekday=d, start=DEMO_HOURS[0], end=DEMO_HOURS[1]
+                )
+                for d in range(6)
+            )
+    for name in DEMO_ROOMS:
+        Room.objects.get_or_create(name=name)
+    for name in DEMO_DEVICES:
+        Device.objects.get_or_create(name=name)
+
+
+def _verified_emails(users: dict) -> None:
+    """The demo logins' addresses count as verified (sign-ups verify theirs by email)."""
+    for user in users.values():
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+
+
 @transaction.atomic
 def load() -> str:
     users = {name: _user(name) for name in DEMO_USERS}
+    _verified_emails(users)
+    _resources()
     patients = {name: _patient(name, users[name]) for name in DEMO_PATIENTS}
     _screen(patients["patient1"], Actor(user=users["patient1"]), yes=set())
     _screen(patients["patient3"], Actor(user=users["patient3"]), yes={"pacemaker"})
     _clear_for_face(patients["patient1"], users["dermatologist"])
+    _staff_second_factor(users)
     return f"{len(users)} users, {len(patients)} patients"
+
+
+def _staff_second_factor(users: dict) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    for name, (_, _, role) in DEMO_USERS.items():
+        user = users[name]
+        if (
+            role != Role.PATIENT
+            and not Authenticator.objects.filter(user=user, type="totp").exists()
+        ):
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+
+
+def current_totp_code() -> str:
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
 
 
 def logins_table() -> str:
@@ -129,4 +202,8 @@ def logins_table() -> str:
     for name, (_, _, role) in DEMO_USERS.items():
         note = DEMO_PATIENTS.get(name, (None, None, ""))[2]
         rows.append(f"  {name:<15}{role:<15}{DEMO_PASSWORD:<20}{note}")
+    rows.append(
+        f"  Staff also give a TOTP code: authenticator secret {DEMO_TOTP_SECRET},"
+        " or print the current code with: .venv/bin/python manage.py demo_totp"
+    )
     return "Demo logins:\n" + "\n".join(rows)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -146,3 +147,18 @@ def handler400(request: HttpRequest, exception: Exception | None = None) -> Http
     if _is_api(request):
         return JsonResponse(error_body("bad_request", _("Bad request.")), status=400)
     return render(request, "400.html", status=400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            error_body("csrf_failed", _("CSRF check failed: send the CSRF token, or use a token.")),
+            status=403,
+        )
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    """Anything else under /api/: a JSON 404 in the shared shape, whatever the method."""
+    return handler404(request)

@@ -32,3 +32,15 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         what = f"{self.object_type}#{self.object_id}"
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {what}"
+
+
+class UserSession(models.Model):
+    """Which sessions a user has open, so logging out (or a password change) can end the
+    others: Django's session table cannot be searched by user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id}"

@@ -24,6 +24,7 @@ GROUP_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("appointments", "closure", ("view", "add", "change", "delete")),
         ("appointments", "clinicpolicy", ("view", "change")),
         ("patients", "consenttext", ("view", "add")),
+        ("clinic", "auditevent", ("view",)),
     ],
     "reception": [],
     "dermatologist": [],

@@ -44,6 +44,11 @@ class Action(StrEnum):
     SESSION_RECORD_VIEW = "session_record.view"
     AUDIT_VIEW = "audit.view"
     REPORTS_VIEW = "reports.view"
+    PRIVACY_SELF = "privacy.self"  # download all of one's data; erase one's login and contacts
+    MESSAGES_VIEW = "messages.view"  # the outbox: status of every message to patients
+    MESSAGE_PREFERENCES = "messages.preferences"  # a patient's own reminder channels
+    DESK_VIEW = "desk.view"  # the reception desk: day and week grids, patients, waitlist
+    CHART_VIEW = "chart.view"  # the dermatologist's chart pages (clinical notes)
 
 
 # Which roles may take each action on any object, and which only on their own records.
@@ -68,6 +73,9 @@ _ANY: dict[Action, frozenset[Role]] = {
     Action.SESSION_RECORD_VIEW: CLINICAL_ROLES,
     Action.AUDIT_VIEW: frozenset({Role.MANAGER}),
     Action.REPORTS_VIEW: frozenset({Role.MANAGER}),
+    Action.MESSAGES_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
+    Action.DESK_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
+    Action.CHART_VIEW: CLINICAL_ROLES,
 }
 _OWN: frozenset[Action] = frozenset(
     {
@@ -80,6 +88,8 @@ _OWN: frozenset[Action] = frozenset(
         Action.APPOINTMENT_BOOK,
         Action.APPOINTMENT_VIEW,
         Action.APPOINTMENT_CHANGE,
+        Action.MESSAGE_PREFERENCES,
+        Action.PRIVACY_SELF,
     }
 )
 

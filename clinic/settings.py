@@ -5,6 +5,7 @@ DJANGO_ENV picks the mode: `development` (default; works with no configuration),
 variables must be set, or start-up stops with a line naming the missing one).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,6 +42,10 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 CLINIC_NAME = env.str("CLINIC_NAME", default="MED CITY Clinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="+380 44 000 0000")
 TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/Kyiv")
+CLINIC_RECORD_RETENTION_REASON = env.str(
+    "CLINIC_RECORD_RETENTION_REASON",
+    default="Medical records are kept for the retention period that health law requires.",
+)
 USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en"
@@ -64,6 +69,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "phonenumber_field",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
+    "csp",
     "clinic",
     "treatments",
     "patients",
@@ -72,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clinic.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -81,7 +92,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "clinic.security.StaffSecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -133,8 +148,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_RESULT_EXPIRES = 3600
+# Keep a worker's database connection across tasks (Celery's Django fixup would open a new
+# one for every task); tasks close it when unusable or older than CONN_MAX_AGE.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
+# The outbox sweep (appointments.messaging.dispatch): how often beat hands due messages out.
+MESSAGES_SWEEP_SECONDS = env.float("MESSAGES_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": 60.0},
+    "messages-sweep": {
+        "task": "appointments.tasks.sweep_outbox",
+        "schedule": MESSAGES_SWEEP_SECONDS,
+        # A sweep left in the queue while no worker ran is useless once the next is due.
+        "options": {"expires": MESSAGES_SWEEP_SECONDS},
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------
@@ -146,8 +172,44 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:  # hashing is not what the tests measure
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-AUTHENTICATION_BACKENDS = ["clinic.auth.RoleAwareBackend"]
-LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login outright
+    "clinic.auth.RoleAwareBackend",  # first: loads the roles with the user in one query
+    "allauth.account.auth_backends.AuthenticationBackend",  # log in by email
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "appointments:mine"
+# django-allauth (65.x setting names): email or username to log in (the demo logins are
+# usernames), a verified email before the first login, sign-up collects the patient's
+# name and date of birth and links a record reception registered with the same email.
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{CLINIC_NAME}] "
+ACCOUNT_ADAPTER = "patients.accounts.PatientAccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "patients.forms.PatientLoginForm",
+    "signup": "patients.forms.PatientSignupForm",
+}
+# Two-factor login (allauth.mfa): staff must use it (clinic.security), patients may.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = CLINIC_NAME
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
+STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60 * 60)
+# Login throttling (django-axes): 5 failures for one login from one address lock it for
+# 15 minutes. allauth's login form calls its field "login".
+# allauth's own per-process "login_failed" limit is off: django-axes keeps the count in
+# the database (shared by every worker) and shows the lockout page.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "clinic.security.login_name"
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+AXES_RESET_ON_SUCCESS = True
 PHONENUMBER_DEFAULT_REGION = env.str("CLINIC_PHONE_REGION", default="UA")
 PHONENUMBER_DB_FORMAT = "E164"
 
@@ -181,6 +243,35 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 10
 
+# --- Patient messages (the outbox in appointments.messaging, SPEC S5) ------------------
+# Links in messages point here; in production the first allowed host over HTTPS.
+CLINIC_BASE_URL = env.str("CLINIC_BASE_URL", default="") or (
+    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
+)
+MESSAGES_FROM_EMAIL = env.str("MESSAGES_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Django's SMTP backend plus the hand-over hook that keeps a message from going twice.
+MESSAGES_EMAIL_BACKEND = env.str(
+    "MESSAGES_EMAIL_BACKEND",
+    default="appointments.messaging.email.SMTPBackend"
+    if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+    else EMAIL_BACKEND,
+)
+SMS_BACKEND = env.str(
+    "SMS_BACKEND",
+    default="appointments.messaging.sms."
+    + {"production": "DisabledSmsBackend", "test": "LocmemSmsBackend"}.get(
+        DJANGO_ENV, "FileSmsBackend"
+    ),
+)
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms"))
+MESSAGES_BATCH_SIZE = env.int("MESSAGES_BATCH_SIZE", default=50)  # rows per deliver task
+MESSAGES_SWEEP_LIMIT = env.int("MESSAGES_SWEEP_LIMIT", default=50_000)  # rows per sweep
+MESSAGES_REDISPATCH_SECONDS = env.int("MESSAGES_REDISPATCH_SECONDS", default=300)
+MESSAGES_CLAIM_LEASE_SECONDS = env.int("MESSAGES_CLAIM_LEASE_SECONDS", default=120)
+MESSAGES_MAX_ATTEMPTS = env.int("MESSAGES_MAX_ATTEMPTS", default=5)
+MESSAGES_RETRY_BASE_SECONDS = env.int("MESSAGES_RETRY_BASE_SECONDS", default=60)
+MESSAGES_LINK_MAX_AGE_DAYS = env.int("MESSAGES_LINK_MAX_AGE_DAYS", default=120)
+
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -190,6 +281,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # JSON in, JSON out
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -203,18 +295,43 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clinic.schema.add_error_responses",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",  # served by us, not a CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "BodyAreaEnum": "treatments.models.BodyArea",
         "ReviewStatusEnum": "patients.models.ReviewStatus",
-        "ConsultationStatusEnum": "patients.models.ConsultationStatus",
+        "SignatureStatusEnum": "patients.models.ConsultationStatus",  # draft or signed
+        "AppointmentStatusEnum": "appointments.models.Status",
+        "CourseStatusEnum": "appointments.models.CourseStatus",
+        "WaitlistStatusEnum": "appointments.models.WaitlistStatus",
+        "WaitlistOfferStatusEnum": "appointments.models.OfferStatus",
+        "MessageStatusEnum": "appointments.models.MessageStatus",
     },
 }
 
 # --- Security -------------------------------------------------------------------------
+# Content-Security-Policy (django-csp): the pages load scripts and styles only from here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "clinic.errors.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the CSRF token from the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -235,5 +352,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # its start-up banner, on every command
+    },
 }

@@ -1,11 +1,20 @@
 from django.urls import path
 
 from patients import api
+from patients.api import privacy
 
 urlpatterns = [
     path("patients/", api.PatientListCreate.as_view(), name="patient-list"),
     path("patients/<int:patient_id>/", api.PatientDetail.as_view(), name="patient-detail"),
     path("patients/<int:patient_id>/merge/", api.PatientMerge.as_view(), name="patient-merge"),
+    path(
+        "patients/<int:patient_id>/export/", privacy.PatientExport.as_view(), name="patient-export"
+    ),
+    path(
+        "patients/<int:patient_id>/erasure/",
+        privacy.PatientErasure.as_view(),
+        name="patient-erasure",
+    ),
     path(
         "patients/<int:patient_id>/screenings/",
         api.ScreeningListCreate.as_view(),

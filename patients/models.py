@@ -301,3 +301,20 @@ class ConsentAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"Patient {self.patient_id} accepted consent {self.consent_id}"
+
+
+class ErasureRecord(models.Model):
+    """A patient's erasure: what was removed, and why the clinical record is kept."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="erasures")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    erased_at = models.DateTimeField(default=timezone.now)
+    removed = models.JSONField(help_text=_("What was removed: login, contact data, consents."))
+    retention_reason = models.TextField(
+        help_text=_("Why the clinical record is kept (the legal retention duty).")
+    )
+
+    def __str__(self) -> str:
+        return f"Erasure of patient {self.patient_id} on {self.erased_at:%Y-%m-%d}"

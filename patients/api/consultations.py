@@ -95,7 +95,9 @@ class AmendmentOutput(serializers.ModelSerializer):
 
 class ConsultationOutput(serializers.ModelSerializer):
     dermatologist = serializers.CharField(source="dermatologist.get_username")
-    signed_by = serializers.CharField(source="signed_by.get_username", default=None)
+    signed_by = serializers.CharField(
+        source="signed_by.get_username", default=None, allow_null=True
+    )
     reviews = ReviewOutput(many=True)
     plans = PlanOutput(many=True)
     indications = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)

@@ -27,6 +27,14 @@ MATRIX = [
         "merge",
         [401, 403, 403, 200, 403, 200],
     ),
+    ("export own data", "get", "/api/patients/{pid}/export/", None, [401, 200, 404, 403, 403, 403]),
+    (
+        "erase own data",
+        "post",
+        "/api/patients/{pid}/erasure/",
+        "erase",
+        [401, 201, 404, 403, 403, 403],
+    ),
     (
         "read screenings",
         "get",
@@ -97,6 +105,7 @@ def bodies(name: str, ctx: dict) -> dict | None:
     return {
         None: None,
         "empty": {},
+        "erase": {"confirm": True},
         "new_patient": {
             "first_name": "New",
             "last_name": "Person",

@@ -121,14 +121,14 @@ def test_home_and_detail_pages_show_the_catalog_in_plain_words(client):
 @pytest.mark.django_db
 def test_the_manager_can_edit_the_catalog_in_the_admin(client):
     from clinic.roles import Role
-    from tests.factories import staff
+    from tests.factories import login_staff, staff
 
     manager = staff(Role.MANAGER, is_staff=True)
-    client.force_login(manager)
+    login_staff(client, manager)
     face = Treatment.objects.get(slug="microcurrent-therapy-face")
     assert client.get(f"/admin/treatments/treatment/{face.pk}/change/").status_code == 200
     assert client.get("/admin/treatments/contraindication/").status_code == 200
     reception = staff(Role.RECEPTION, is_staff=True)
-    client.force_login(reception)
+    login_staff(client, reception)
     assert client.get(f"/admin/treatments/treatment/{face.pk}/change/").status_code == 403
     assert Contraindication.objects.count() == 10

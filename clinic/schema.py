@@ -1,0 +1,54 @@
+"""OpenAPI schema additions: every operation documents the shared error shape for the
+errors it can answer, so clients (and schemathesis) know what to expect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "additionalProperties": True,  # e.g. "taken", "reasons", "candidates"
+        }
+    },
+}
+ERRORS = {
+    "400": "Invalid input: the fields say which",
+    "401": "Not authenticated",
+    "403": "Not allowed for this role, or a clinical rule refuses it",
+    "404": "Not found, or not yours",
+    "405": "Method not allowed",
+    "409": "Conflict: taken meanwhile, or a duplicate",
+    "415": "Unsupported media type",
+    "422": "The Idempotency-Key was used with another request",
+    "429": "Too many requests",
+}
+
+
+def add_error_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in ERRORS.items():
+                responses.setdefault(
+                    code,
+                    {"description": description, "content": {"application/json": {"schema": ref}}},
+                )
+    return result

@@ -1,0 +1,158 @@
+"""Staff account security (SPEC S8): a second factor before anything else, sessions that
+end after 15 minutes idle or 12 hours in all, and logging out (or changing the password)
+ending the user's other sessions. Auth events are logged."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from allauth.account.authentication import get_authentication_records
+from allauth.account.signals import password_changed, password_reset
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.sessions.models import Session
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from clinic.errors import error_body
+from clinic.models import UserSession
+from clinic.roles import is_staff_member
+
+log = logging.getLogger("clinic.auth")
+
+LOGIN_AT, SEEN_AT = "clinic_login_at", "clinic_seen_at"
+SEEN_GRANULARITY = 60  # seconds: the session is written at most once a minute for this
+# Where a staff member without a second factor may still go: setting one up, leaving.
+MFA_SETUP_PATHS = (
+    "/accounts/2fa/",
+    "/accounts/reauthenticate/",
+    "/accounts/logout/",
+    "/static/",
+    "/i18n/",
+    "/healthz",
+)
+
+
+def _denied(request: HttpRequest, message: str, to: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("second_factor_required", message), status=403)
+    messages.warning(request, message)
+    return redirect(to)
+
+
+class StaffSecurityMiddleware:
+    """After authentication: enforce the staff session rules on every request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and is_staff_member(user):
+            refused = self._check(request, user)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest, user: Any) -> HttpResponse | None:
+        now = time.time()
+        login_at = request.session.get(LOGIN_AT, now)
+        seen_at = request.session.get(SEEN_AT, now)
+        if (
+            now - login_at > settings.STAFF_SESSION_MAX_SECONDS
+            or now - seen_at > settings.STAFF_SESSION_IDLE_SECONDS
+        ):  # only this session ends; the user's other sessions go on
+            UserSession.objects.filter(session_key=request.session.session_key).delete()
+            request.session.flush()
+            request.user = AnonymousUser()
+            return _denied(
+                request, _("Your session has ended. Please log in again."), settings.LOGIN_URL
+            )
+        if now - seen_at > SEEN_GRANULARITY:
+            request.session[SEEN_AT] = now
+        if request.path.startswith(MFA_SETUP_PATHS):
+            return None
+        if not is_mfa_enabled(user, ["totp"]):
+            return _denied(
+                request,
+                _("Staff accounts need two-factor login: set up an authenticator app first."),
+                "mfa_activate_totp",
+            )
+        if not any(r.get("method") == "mfa" for r in get_authentication_records(request, user)):
+            logout(request)  # this session never passed the second factor
+            return _denied(request, _("Log in with your second factor."), settings.LOGIN_URL)
+        return None
+
+
+@receiver(user_logged_in)
+def _on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    log.info("login user=%s ip=%s", user.pk, _ip(request))
+    if request is None or not hasattr(request, "session"):
+        return
+    now = time.time()
+    request.session[LOGIN_AT] = request.session[SEEN_AT] = now
+    if not request.session.session_key:
+        request.session.save()
+    UserSession.objects.get_or_create(
+        session_key=request.session.session_key, defaults={"user": user}
+    )
+
+
+@receiver(user_logged_out)
+def _on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is None:
+        return
+    log.info("logout user=%s ip=%s", user.pk, _ip(request))
+    end_sessions(user, keep=None)
+
+
+@receiver(user_login_failed)
+def _on_failure(
+    sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    log.warning(
+        "login failed login=%r ip=%s",
+        credentials.get("username") or credentials.get("email"),
+        _ip(request),
+    )
+
+
+@receiver(password_changed)
+@receiver(password_reset)
+def _on_password_change(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    log.info("password changed user=%s ip=%s", user.pk, _ip(request))
+    end_sessions(user, keep=getattr(request, "session", None) and request.session.session_key)
+
+
+def end_sessions(user: Any, *, keep: str | None) -> int:
+    """End every session of the user but `keep`."""
+    rows = UserSession.objects.filter(user=user).exclude(session_key=keep or "")
+    keys = list(rows.values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    rows.delete()
+    return len(keys)
+
+
+def _ip(request: HttpRequest | None) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def login_name(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The login being tried, for django-axes: allauth authenticates with `username` or
+    `email` credentials, while its form posts the field `login`."""
+    if credentials:
+        name = credentials.get("username") or credentials.get("email")
+        if name:
+            return str(name).strip().lower()
+    data = getattr(request, "data", None) or request.POST
+    name = data.get("login") or data.get("username")
+    return str(name).strip().lower() if name else None

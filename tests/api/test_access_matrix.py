@@ -1,0 +1,220 @@
+"""Every API endpoint, as every kind of caller (SPEC S1, S8).
+
+Columns: anonymous, the patient whose record it is ("own"), another patient ("other"),
+reception, dermatologist, manager. A cell is "ok" (the caller got through to the
+endpoint: any answer but 401/403/404, and never a 5xx) or the exact refusal. Bodies are
+minimal: an allowed caller may get a 400 for them, which still shows the door was open.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from appointments.models import Appointment, Course, SessionRecord, WaitlistEntry, WaitlistOffer
+from clinic.roles import Role
+from tests.appointments.clinic_setup import build_clinic, days_ahead, local, started_today
+from tests.factories import api, consult, patient, screen, staff, token_api
+
+COLUMNS = ["anonymous", "own", "other", "reception", "dermatologist", "manager"]
+OK = "ok"
+A, F, N = 401, 403, 404  # anonymous, forbidden for the role, not found (not yours)
+
+# (name, method, path, body, expected per column)
+MATRIX: list[tuple[str, str, str, dict | None, list]] = [
+    ("treatments", "get", "/api/treatments/", None, [OK] * 6),
+    ("treatment", "get", "/api/treatments/microcurrent-therapy-face/", None, [OK] * 6),
+    ("practitioners", "get", "/api/practitioners/", None, [OK] * 6),
+    (
+        "availability",
+        "get",
+        "/api/availability/?treatment={face}&start={d1}&end={d2}",
+        None,
+        [OK] * 6,
+    ),
+    ("schema", "get", "/api/schema/", None, [OK] * 6),
+    ("list appointments", "get", "/api/appointments/", None, [A, OK, OK, OK, OK, OK]),
+    ("book", "post", "/api/appointments/", {}, [A, OK, OK, OK, OK, OK]),
+    ("appointment", "get", "/api/appointments/{appt}/", None, [A, OK, N, OK, OK, OK]),
+    ("cancel", "post", "/api/appointments/{appt}/cancel/", {}, [A, OK, N, OK, OK, OK]),
+    ("reschedule", "post", "/api/appointments/{appt}/reschedule/", {}, [A, OK, N, OK, OK, OK]),
+    ("check in", "post", "/api/appointments/{appt}/check-in/", {}, [A, F, F, OK, F, OK]),
+    ("no-show", "post", "/api/appointments/{appt}/no-show/", {}, [A, F, F, OK, F, OK]),
+    (
+        "read session record",
+        "get",
+        "/api/appointments/{visit}/session-record/",
+        None,
+        [A, F, F, F, OK, F],
+    ),
+    (
+        "write session record",
+        "post",
+        "/api/appointments/{appt}/session-record/",
+        {},
+        [A, F, F, F, OK, F],
+    ),
+    ("sign session record", "post", "/api/session-records/{record}/sign/", {}, [A, F, F, F, OK, F]),
+    (
+        "amend session record",
+        "post",
+        "/api/session-records/{record}/amendments/",
+        {},
+        [A, F, F, F, OK, F],
+    ),
+    ("plan course", "post", "/api/courses/plan/", {}, [A, F, F, OK, OK, OK]),
+    ("book course", "post", "/api/courses/", {}, [A, F, F, OK, OK, OK]),
+    ("course", "get", "/api/courses/{course}/", None, [A, OK, N, OK, OK, OK]),
+    ("reflow", "post", "/api/courses/{course}/reflow/", {}, [A, F, F, OK, OK, OK]),
+    ("accept reflow", "post", "/api/courses/{course}/reflow/accept/", {}, [A, F, F, OK, OK, OK]),
+    ("waitlist", "get", "/api/waitlist/", None, [A, OK, OK, OK, OK, OK]),
+    ("join waitlist", "post", "/api/waitlist/", {}, [A, OK, OK, OK, OK, OK]),
+    ("accept offer", "post", "/api/waitlist/offers/{offer}/accept/", {}, [A, OK, N, OK, OK, OK]),
+    ("messages", "get", "/api/messages/", None, [A, F, F, OK, F, OK]),
+    ("message preferences", "get", "/api/messages/preferences/", None, [A, OK, OK, F, F, F]),
+    ("list patients", "get", "/api/patients/", None, [A, F, F, OK, OK, OK]),
+    ("register patient", "post", "/api/patients/", {}, [A, F, F, OK, OK, OK]),
+    ("patient", "get", "/api/patients/{pid}/", None, [A, OK, N, OK, OK, OK]),
+    ("update patient", "patch", "/api/patients/{pid}/", {}, [A, OK, N, OK, F, OK]),
+    ("merge", "post", "/api/patients/{pid}/merge/", {}, [A, F, F, OK, F, OK]),
+    ("export", "get", "/api/patients/{pid}/export/", None, [A, OK, N, F, F, F]),
+    ("erasure", "post", "/api/patients/{pid}/erasure/", {}, [A, OK, N, F, F, F]),
+    ("screenings", "get", "/api/patients/{pid}/screenings/", None, [A, OK, N, F, OK, F]),
+    ("answer screening", "post", "/api/patients/{pid}/screenings/", {}, [A, OK, N, OK, OK, F]),
+    ("consent", "post", "/api/patients/{pid}/consents/", {}, [A, OK, N, OK, F, F]),
+    ("consultations", "get", "/api/patients/{pid}/consultations/", None, [A, F, F, F, OK, F]),
+    (
+        "new consultation",
+        "post",
+        "/api/patients/{pid}/consultations/",
+        {"anamnesis": 5},
+        [A, F, F, F, OK, F],
+    ),
+    ("consultation", "get", "/api/consultations/{consultation}/", None, [A, F, F, F, OK, F]),
+    ("edit consultation", "patch", "/api/consultations/{consultation}/", {}, [A, F, F, F, OK, F]),
+    (
+        "sign consultation",
+        "post",
+        "/api/consultations/{consultation}/sign/",
+        {},
+        [A, F, F, F, OK, F],
+    ),
+    (
+        "amend consultation",
+        "post",
+        "/api/consultations/{consultation}/amendments/",
+        {},
+        [A, F, F, F, OK, F],
+    ),
+]
+
+
+@pytest.fixture
+def world(db):
+    clinic = build_clinic(practitioners=1, rooms=2, devices=1)
+    own, other = patient(), patient()
+    screen(own)
+    consultation = consult(own, plans={"microcurrent-massage-face": 20})
+    desk = token_api(staff(Role.RECEPTION))
+
+    def book(**body):
+        return desk.post("/api/appointments/", {"patient": own.pk, **body}, format="json").json()
+
+    appt = book(treatment=clinic.consultation.pk, start=local(days_ahead(3), 9).isoformat())
+    visit = book(treatment=clinic.face.pk, start=local(days_ahead(4), 10).isoformat())
+    start = started_today()
+    Appointment.objects.filter(pk=visit["id"]).update(
+        start=start,
+        end=start + timedelta(minutes=45),
+        blocked_until=start + timedelta(minutes=55),
+        status="completed",
+    )
+    record = SessionRecord.objects.create(
+        appointment_id=visit["id"],
+        patient=own,
+        current_ua=300,
+        recommended_max_ua=600,
+        frequency_hz=10,
+        waveform="sine",
+        areas=["face"],
+        duration_minutes=30,
+        created_by=staff(Role.DERMATOLOGIST),
+    )
+    course = Course.objects.create(
+        patient=own,
+        treatment=clinic.face,
+        consultation=consultation,
+        planned_sessions=8,
+        preferred_weekdays=[0, 3],
+        preferred_time="10:00",
+        start_date=days_ahead(7),
+    )
+    entry = WaitlistEntry.objects.create(
+        patient=own, treatment=clinic.consultation, earliest=days_ahead(1), latest=days_ahead(9)
+    )
+    offer = WaitlistOffer.objects.create(
+        entry=entry,
+        start=local(days_ahead(5), 11),
+        practitioner=clinic.practitioners[0],
+        expires_at=local(days_ahead(5), 9),
+    )
+    ids = {
+        "pid": own.pk,
+        "appt": appt["id"],
+        "visit": visit["id"],
+        "record": record.pk,
+        "course": course.pk,
+        "offer": offer.pk,
+        "consultation": consultation.pk,
+        "face": clinic.face.pk,
+        "d1": days_ahead(1),
+        "d2": days_ahead(2),
+    }
+    return {"own": own, "other": other, "ids": ids}
+
+
+def caller(column: str, world: dict):
+    return {
+        "anonymous": None,
+        "own": world["own"].user,
+        "other": world["other"].user,
+        "reception": staff(Role.RECEPTION),
+        "dermatologist": staff(Role.DERMATOLOGIST),
+        "manager": staff(Role.MANAGER),
+    }[column]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "path", "body", "expected"), MATRIX, ids=[m[0] for m in MATRIX]
+)
+@pytest.mark.parametrize("column", COLUMNS)
+def test_access(world, column, name, method, path, body, expected):
+    user = caller(column, world)
+    client = token_api(user) if user else api()
+    response = getattr(client, method)(path.format(**world["ids"]), body, format="json")
+    want = expected[COLUMNS.index(column)]
+    assert response.status_code < 500, (name, column, response.content[:300])
+    if want == OK:
+        assert response.status_code not in (401, 403, 404), (name, column, response.content[:300])
+    else:
+        assert response.status_code == want, (
+            name,
+            column,
+            response.status_code,
+            response.content[:300],
+        )
+        assert set(response.json()["error"]) >= {"code", "message", "fields"}
+
+
+def test_the_matrix_covers_every_api_endpoint(world):
+    """Every named API route appears in the matrix (health and docs have their own tests)."""
+    from django.urls import get_resolver, resolve
+
+    api = get_resolver().namespace_dict["api"][1]
+    names = {f"api:{name}" for name in api.reverse_dict if isinstance(name, str)}
+    names -= {"api:health", "api:docs", "api:not-found"}
+    covered = {
+        resolve(path.format(**world["ids"]).split("?")[0]).view_name for _, _, path, _, _ in MATRIX
+    }
+    assert names <= covered, sorted(names - covered)

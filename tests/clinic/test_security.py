@@ -1,0 +1,166 @@
+"""Staff two-factor login, login throttling, session lifetimes, security headers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.test import Client
+
+from clinic.roles import Role
+from clinic.security import LOGIN_AT, SEEN_AT
+from tests.factories import enable_totp, login_staff, patient, staff
+
+PASSWORD = "pw-123456789"
+
+
+def current_code(secret: str) -> str:
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def password_login(client: Client, user, password: str = PASSWORD):
+    return client.post("/accounts/login/", {"login": user.username, "password": password})
+
+
+@pytest.fixture
+def reception(db):
+    return staff(Role.RECEPTION, email="desk@example.com")
+
+
+def verified(user):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def test_staff_log_in_with_password_then_a_totp_code(reception):
+    secret = enable_totp(verified(reception))
+    client = Client()
+    first = password_login(client, reception)
+    assert first.status_code == 302 and "/accounts/2fa/authenticate/" in first["Location"]
+    assert client.get("/api/patients/").status_code in (401, 403)  # not logged in yet
+    second = client.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})
+    assert second.status_code == 302
+    assert client.get("/api/patients/").status_code == 200
+
+
+def test_a_wrong_totp_code_does_not_log_in(reception):
+    enable_totp(verified(reception))
+    client = Client()
+    password_login(client, reception)
+    client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert client.get("/api/patients/").status_code in (401, 403)
+
+
+def test_staff_without_a_second_factor_cannot_reach_patient_data(reception):
+    p = patient()
+    client = Client()
+    client.force_login(reception)  # a password login: no authenticator yet
+    api = client.get(f"/api/patients/{p.pk}/")
+    assert api.status_code == 403
+    assert api.json()["error"]["code"] == "second_factor_required"
+    page = client.get("/")
+    assert page.status_code == 302 and page["Location"] == "/accounts/2fa/totp/activate/"
+    # Setting it up is allowed (allauth first asks for the password again).
+    setup = client.get("/accounts/2fa/totp/activate/", follow=True)
+    assert setup.status_code == 200
+    assert setup.redirect_chain[-1][0].startswith("/accounts/reauthenticate/")
+
+
+def test_a_staff_session_that_skipped_the_second_factor_is_ended(reception):
+    enable_totp(reception)
+    client = Client()
+    client.force_login(reception)  # has an authenticator, but this session never used it
+    assert client.get("/api/patients/").status_code == 403
+    assert "_auth_user_id" not in client.session
+
+
+def test_patients_may_log_in_without_a_second_factor(db):
+    p = patient()
+    verified(p.user)
+    client = Client()
+    assert password_login(client, p.user).status_code == 302
+    assert client.get(f"/api/patients/{p.pk}/").status_code == 200
+
+
+def test_repeated_failures_lock_the_login_out_with_a_clear_message(db, settings):
+    p = patient()
+    verified(p.user)
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert password_login(client, p.user, "wrong-password").status_code in (200, 429)
+    locked = password_login(client, p.user)  # even the right password, for a while
+    assert locked.status_code == 429
+    assert "locked" in locked.content.decode().lower()
+    assert "_auth_user_id" not in client.session
+    other = patient()
+    verified(other.user)
+    assert password_login(Client(), other.user).status_code == 302  # only that login is locked
+
+
+@pytest.mark.parametrize("key", [SEEN_AT, LOGIN_AT], ids=["15-minutes-idle", "12-hours-in-all"])
+def test_staff_sessions_end_when_idle_or_too_old(reception, key):
+    client = Client()
+    login_staff(client, reception)
+    assert client.get("/api/patients/").status_code == 200
+    session = client.session
+    session[key] = time.time() - (16 * 60 if key == SEEN_AT else 13 * 3600)
+    session.save()
+    response = client.get("/api/patients/")
+    assert response.status_code == 403
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_active_staff_session_stays_open(reception):
+    client = Client()
+    login_staff(client, reception)
+    session = client.session
+    session[SEEN_AT] = time.time() - 10 * 60  # ten minutes idle: still in
+    session.save()
+    assert client.get("/api/patients/").status_code == 200
+
+
+def test_logging_out_ends_the_users_other_sessions(db):
+    p = patient()
+    verified(p.user)
+    laptop, phone = Client(), Client()
+    password_login(laptop, p.user)
+    password_login(phone, p.user)
+    assert phone.get(f"/api/patients/{p.pk}/").status_code == 200
+    laptop.post("/accounts/logout/")
+    assert phone.get(f"/api/patients/{p.pk}/").status_code in (401, 403)
+
+
+def test_changing_the_password_ends_the_other_sessions(db):
+    p = patient()
+    verified(p.user)
+    laptop, phone = Client(), Client()
+    password_login(laptop, p.user)
+    password_login(phone, p.user)
+    changed = laptop.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-new-long-password-42",
+            "password2": "a-new-long-password-42",
+        },
+    )
+    assert changed.status_code == 302
+    assert laptop.get(f"/api/patients/{p.pk}/").status_code == 200
+    assert phone.get(f"/api/patients/{p.pk}/").status_code in (401, 403)
+
+
+def test_pages_carry_a_content_security_policy(db, client):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
