@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 PORT = int(os.environ.get("CLINIC_BENCH_PORT", "8099"))
+# One secret for the whole run: the desk row's session, made in a subprocess, must be
+# valid in the server.
+SECRET = secrets.token_urlsafe(50)
 
 
 @dataclass
@@ -46,10 +49,11 @@ def production_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_ENV="production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_SECRET_KEY=SECRET,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback; TLS is the proxy's job
         DJANGO_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="clinic.settings",
     )
     return env
 
@@ -102,9 +106,15 @@ def _ms(text: str) -> float:
 
 
 def wrk(
-    path: str, seconds: int = 10, script: Path | None = None, script_args: list[str] | None = None
+    path: str,
+    seconds: int = 10,
+    script: Path | None = None,
+    script_args: list[str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, float]:
     cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
     if script:
         cmd += ["-s", str(script)]
     cmd.append(f"http://127.0.0.1:{PORT}{path}")
@@ -112,8 +122,8 @@ def wrk(
         cmd += ["--", *script_args]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     errors = 0
     if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         errors += int(m.group(1))
@@ -122,9 +132,11 @@ def wrk(
     return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "errors": errors}
 
 
-def measure(row: Row, path: str, seconds: int, script: Path | None = None) -> Row:
-    wrk(path, seconds=2, script=script)  # warm-up
-    for key, value in wrk(path, seconds=seconds, script=script).items():
+def measure(
+    row: Row, path: str, seconds: int, script: Path | None = None, headers: dict | None = None
+) -> Row:
+    wrk(path, seconds=2, script=script, headers=headers)  # warm-up
+    for key, value in wrk(path, seconds=seconds, script=script, headers=headers).items():
         setattr(row, key, value)
     return row
 
@@ -178,7 +190,7 @@ def judge(row: Row, base: Row, minimum: float) -> Row:
     return row
 
 
-def load_rows(info: dict, seconds: int, tmp: Path) -> list[Row]:
+def load_rows(info: dict, seconds: int, tmp: Path, info_path: Path) -> list[Row]:
     day = date.today() + timedelta(days=3)
     a1, a14 = availability_paths(info, day)
     with Server():
@@ -199,7 +211,7 @@ def load_rows(info: dict, seconds: int, tmp: Path) -> list[Row]:
         script = ROOT / "bench" / "book.lua"
         warm = bookings_file(info, tmp, 0, 4000)
         wrk("/api/appointments/", seconds=2, script=script, script_args=[str(warm), info["token"]])
-        main_file = bookings_file(info, tmp, 4000, 30000)
+        main_file = bookings_file(info, tmp, 4000, 15000)
         row_w = Row("W", "POST /api/appointments/ (staff token)", ">= 0.20 x B, 0 err")
         for key, value in wrk(
             "/api/appointments/",
@@ -209,7 +221,53 @@ def load_rows(info: dict, seconds: int, tmp: Path) -> list[Row]:
         ).items():
             setattr(row_w, key, value)
         judge(row_w, base, 0.20)
-    return [base, r_a1, r_a14, row_w]
+        row_d = desk_row(info_path, base, seconds)
+    return [base, r_a1, r_a14, row_w, row_d]
+
+
+def desk_session(info_path: Path) -> dict:
+    """bench.desk: a logged-in reception session cookie, the day page path, its queries."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.desk", str(info_path)],
+        cwd=ROOT,
+        env=production_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def desk_row(info_path: Path, base: Row, seconds: int) -> Row:
+    """Row D: the reception day page, all practitioners, a full day, logged in."""
+    desk = desk_session(info_path)
+    row = Row(
+        "D",
+        "reception day page (HTML), full day",
+        ">= 0.25 x B",
+        extra={"queries": desk["queries"]},
+    )
+    measure(row, desk["path"], seconds, headers={"Cookie": desk["cookie"]})
+    return judge(row, base, 0.25)
+
+
+def messages_row() -> Row:
+    """Row M: 10,000 due reminders through the Celery worker to a local SMTP server."""
+    from bench.messages import measure_messages
+
+    m = measure_messages(env=production_env())
+    errors = m["duplicates"] + m["lost"]
+    return Row(
+        "M",
+        f"{m['count']:,} reminders via worker to SMTP (dup {m['duplicates']}, lost {m['lost']})",
+        ">= 500 msg/s, 0 dup/lost",
+        rps=m["msgs_per_s"],
+        p50_ms=m["p50_ms"],
+        p99_ms=m["p99_ms"],
+        errors=errors,
+        passed=m["msgs_per_s"] >= 500 and errors == 0,
+        extra=m,
+    )
 
 
 def a14_at(info: dict, seconds: int) -> Row:
@@ -223,6 +281,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="seconds per row (>= 10)")
     parser.add_argument("--skip-200k", action="store_true", help="only the 20k-history clinic")
+    parser.add_argument("--skip-messages", action="store_true", help="leave out row M")
     args = parser.parse_args()
     manage("migrate", "--noinput", "-v", "0")
     manage("collectstatic", "--noinput", "-v", "0")
@@ -230,12 +289,16 @@ def main() -> None:
     info = build(20_000, tmp / "info-20k.json")
     q20 = queries(tmp / "info-20k.json")
     info = build(20_000, tmp / "info-20k.json")  # fresh: the query count booked two slots
-    rows = load_rows(info, args.seconds, tmp)
+    rows = load_rows(info, args.seconds, tmp, tmp / "info-20k.json")
+    if not args.skip_messages:
+        rows.append(messages_row())
+    q20["D"] = rows[4].extra["queries"]
     extra: dict = {"queries_20k": q20}
     if not args.skip_200k:
         a14_20k = rows[2]
         info200 = build(200_000, tmp / "info-200k.json")
         q200 = queries(tmp / "info-200k.json")
+        q200["D"] = desk_session(tmp / "info-200k.json")["queries"]
         a14_200k = a14_at(info200, args.seconds)
         extra["queries_200k"] = q200
         ratio = a14_200k.p50_ms / a14_20k.p50_ms if a14_20k.p50_ms else None
