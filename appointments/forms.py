@@ -12,22 +12,26 @@ from appointments.calendar import calendar_config, zone
 from patients.forms import DateInput
 
 
+def within_horizon(day: date) -> date:
+    """A day from today up to the booking horizon, or a form error saying which way."""
+    today = timezone.localdate()
+    horizon = calendar_config().policy.booking_horizon_days
+    if day < today:
+        raise forms.ValidationError(_("Choose today or a later day."))
+    if day > today + timedelta(days=horizon):
+        raise forms.ValidationError(
+            _("Bookings open %(days)s days ahead: choose an earlier day.") % {"days": horizon}
+        )
+    return day
+
+
 class DayForm(forms.Form):
     """A day to show free times for: from today up to the booking horizon."""
 
     day = forms.DateField(label=_("Or pick another day"), widget=DateInput)
 
     def clean_day(self) -> date:
-        day = self.cleaned_data["day"]
-        today = timezone.localdate()
-        horizon = calendar_config().policy.booking_horizon_days
-        if day < today:
-            raise forms.ValidationError(_("Choose today or a later day."))
-        if day > today + timedelta(days=horizon):
-            raise forms.ValidationError(
-                _("Bookings open %(days)s days ahead: choose an earlier day.") % {"days": horizon}
-            )
-        return day
+        return within_horizon(self.cleaned_data["day"])
 
 
 class StartForm(forms.Form):

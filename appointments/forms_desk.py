@@ -3,7 +3,7 @@ check-in, moving and cancelling with a reason, the waitlist."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from appointments.calendar import calendar_config, zone
+from appointments.calendar import zone
+from appointments.forms import within_horizon
 from appointments.grid import BY_CHOICES
 from appointments.models import Practitioner
 from patients.forms import DateInput, valid_birth_date
@@ -100,18 +101,6 @@ def practitioner_choices(label: Any = None) -> forms.ModelChoiceField:
         required=False,
         empty_label=_("Anyone free"),
     )
-
-
-def within_horizon(day: date) -> date:
-    today = timezone.localdate()
-    horizon = calendar_config().policy.booking_horizon_days
-    if day < today:
-        raise forms.ValidationError(_("Choose today or a later day."))
-    if day > today + timedelta(days=horizon):
-        raise forms.ValidationError(
-            _("Bookings open %(days)s days ahead: choose an earlier day.") % {"days": horizon}
-        )
-    return day
 
 
 class SlotQueryForm(forms.Form):

@@ -1,25 +1,5 @@
-import pytest
+"""The chart tests use the desk's fixtures: a small clinic and a client per role."""
 
-from clinic.roles import Role
-from tests.appointments.clinic_setup import build_clinic
-from tests.desk.helpers import client_for
+from tests.desk.conftest import clinic, derm, manager, reception
 
-
-@pytest.fixture
-def clinic(db):
-    return build_clinic(practitioners=2, rooms=2, devices=1)
-
-
-@pytest.fixture
-def reception(db):
-    return client_for(Role.RECEPTION)
-
-
-@pytest.fixture
-def manager(db):
-    return client_for(Role.MANAGER)
-
-
-@pytest.fixture
-def derm(db):
-    return client_for(Role.DERMATOLOGIST)
+__all__ = ["clinic", "derm", "manager", "reception"]
