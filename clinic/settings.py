@@ -233,7 +233,7 @@ if PRODUCTION:
 elif TESTING:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 else:  # development: every message is a file a person can read
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "appointments.messaging.email.FileBackend"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)
 EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

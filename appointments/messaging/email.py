@@ -11,7 +11,8 @@ mark and the dot leaving this process (tens of microseconds): a kill exactly the
 that message while its row says sent. We choose that over duplicates, and keep it short.
 
 `SMTPBackend` is Django's SMTP backend with that hook; the other backends (file, console,
-locmem) cannot half-send, so for them the mark simply comes first.
+locmem) cannot half-send, so for them the mark simply comes first. `FileBackend` is the
+development mail folder: one `.eml` file per message.
 """
 
 from __future__ import annotations
@@ -21,14 +22,17 @@ import functools
 import re
 import smtplib
 import socket
+import uuid
 from collections.abc import Callable
 from email.policy import Compat32
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.filebased import EmailBackend as DjangoFileBackend
 from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
 from django.core.mail.message import sanitize_address
+from django.utils import timezone
 
 _CRLF = b"\r\n"
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -206,9 +210,35 @@ class SMTPBackend(DjangoSMTPBackend):
                     self.connection.before_final_dot = None
 
 
+class FileBackend(DjangoFileBackend):
+    """Each message its own `.eml` file in EMAIL_FILE_PATH, which a mail client opens.
+
+    Django's file backend writes one file per connection, named by the time to the
+    second and `id()` of the connection object; a new connection made after the last one
+    was freed can get the same id within the same second and append to its file. Here
+    the name carries a random part, and a file is created, never appended to."""
+
+    def open(self) -> bool:
+        return False  # nothing is held open between messages
+
+    def close(self) -> None:
+        pass
+
+    def send_messages(self, email_messages: list[EmailMessage]) -> int:
+        sent = 0
+        for message in email_messages:
+            if not message.recipients():
+                continue
+            stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+            name = f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
+            with open(f"{self.file_path}/{name}", "xb") as file:
+                file.write(message.message().as_bytes())
+            sent += 1
+        return sent
+
+
 class EmailOutlet:
-    """The outbox's email channel for one batch: one SMTP connection for the batch;
-    a fresh connection per message for the other backends (one file per message)."""
+    """The outbox's email channel for one batch, on one connection of the backend."""
 
     def __init__(self) -> None:
         self.backend = get_connection(settings.MESSAGES_EMAIL_BACKEND, fail_silently=False)
@@ -218,9 +248,7 @@ class EmailOutlet:
             self.backend.send_with_handover(message, handover)
             return
         handover()
-        get_connection(settings.MESSAGES_EMAIL_BACKEND, fail_silently=False).send_messages(
-            [message]
-        )
+        self.backend.send_messages([message])
 
     def close(self) -> None:
         with contextlib.suppress(smtplib.SMTPException, OSError):

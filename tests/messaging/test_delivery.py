@@ -1,6 +1,7 @@
 """Delivery, in this process, to a real SMTP server: content, language, .ics, outcomes."""
 
 from datetime import UTC, timedelta
+from email import message_from_bytes, policy
 
 import icalendar
 import pytest
@@ -325,11 +326,14 @@ def test_a_course_session_done_brings_home_care_advice_and_a_nudge_about_the_nex
 def test_with_the_file_backend_each_message_is_a_file_a_person_can_read(
     clinic, cleared, settings, tmp_path
 ):
-    settings.MESSAGES_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.MESSAGES_EMAIL_BACKEND = "appointments.messaging.email.FileBackend"
     settings.EMAIL_FILE_PATH = tmp_path
     book(clinic, cleared, local(days_ahead(3), 10))
     make_all_due()
     assert deliver().sent == 3
-    files = list(tmp_path.iterdir())
-    assert len(files) == 3
-    assert all(cleared.first_name in f.read_text() for f in files)
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 3 and all(f.suffix == ".eml" for f in files)
+    emails = [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
+    assert all(e["To"] == cleared.email for e in emails)
+    assert len({e["Message-ID"] for e in emails}) == 3
+    assert all(cleared.first_name in e.get_body(("plain",)).get_content() for e in emails)
