@@ -11,7 +11,6 @@ from typing import Any
 
 from allauth.account.authentication import get_authentication_records
 from allauth.account.signals import password_changed, password_reset
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -23,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from clinic.auth import has_totp
 from clinic.errors import error_body
 from clinic.models import UserSession
 from clinic.roles import is_staff_member
@@ -81,7 +81,7 @@ class StaffSecurityMiddleware:
             request.session[SEEN_AT] = now
         if request.path.startswith(MFA_SETUP_PATHS):
             return None
-        if not is_mfa_enabled(user, ["totp"]):
+        if not has_totp(user):
             return _denied(
                 request,
                 _("Staff accounts need two-factor login: set up an authenticator app first."),

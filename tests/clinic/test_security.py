@@ -5,14 +5,18 @@ from __future__ import annotations
 import time
 
 import pytest
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
     format_hotp_value,
     hotp_value,
     yield_hotp_counters_from_time,
 )
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from clinic.roles import Role
+from clinic.auth import RoleAwareBackend, has_totp
+from clinic.roles import Role, is_staff_member, patient_id_of, roles_of
 from clinic.security import LOGIN_AT, SEEN_AT
 from tests.factories import enable_totp, login_staff, patient, staff
 
@@ -74,6 +78,35 @@ def test_staff_without_a_second_factor_cannot_reach_patient_data(reception):
     setup = client.get("/accounts/2fa/totp/activate/", follow=True)
     assert setup.status_code == 200
     assert setup.redirect_chain[-1][0].startswith("/accounts/reauthenticate/")
+
+
+def test_removing_the_authenticator_app_stops_staff_access_at_the_next_request(reception):
+    secret = enable_totp(verified(reception))
+    client = Client()
+    password_login(client, reception)
+    client.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})
+    assert client.get("/api/patients/").status_code == 200
+    Authenticator.objects.filter(user=reception).delete()  # e.g. a manager, in the admin
+    refused = client.get("/api/patients/")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "second_factor_required"
+
+
+def test_the_session_user_roles_patient_and_second_factor_come_in_one_query(reception):
+    enable_totp(reception)
+    own = patient()
+    with CaptureQueriesContext(connection) as queries:
+        desk = RoleAwareBackend().get_user(reception.pk)
+        person = RoleAwareBackend().get_user(str(own.user.pk))  # as the session stores it
+    assert len(queries) == 2
+    assert desk.pk == reception.pk and person.pk == own.user.pk
+    with CaptureQueriesContext(connection) as queries:
+        assert roles_of(desk) == {Role.RECEPTION} and is_staff_member(desk) and has_totp(desk)
+        assert roles_of(person) == {Role.PATIENT} and patient_id_of(person) == own.pk
+        assert not has_totp(person)
+    assert len(queries) == 0
+    assert RoleAwareBackend().get_user("not-a-number") is None
+    assert RoleAwareBackend().get_user(10**9) is None
 
 
 def test_a_staff_session_that_skipped_the_second_factor_is_ended(reception):
