@@ -25,7 +25,7 @@ from clinic.roles import Action, can, is_staff_member
 from patients.models import Patient
 from treatments.models import Treatment
 
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 8  # enough for every room of a small clinic to be tried once
 DEADLOCK_DETECTED = "40P01"
 
 
@@ -54,7 +54,7 @@ def appointment_book(
     rules.check_start(config, start, staff=staff, now=now)
     rules.check_clearance(patient, treatment, start)
     skip: set[tuple[str, int]] = set()
-    for _attempt in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         placement = rules.place(
             config,
             treatment,
@@ -63,6 +63,7 @@ def appointment_book(
             room=room_id,
             device=device_id,
             skip=frozenset(skip),
+            spread=attempt > 0,
         )
         try:
             with transaction.atomic():
@@ -84,11 +85,12 @@ def appointment_book(
         except IntegrityError as exc:
             skip.add(_retry_or_raise(exc, placement, room_id, device_id, practitioner_id))
         except OperationalError as exc:
-            # Two bookings each waiting on the other's overlapping row: PostgreSQL aborts one
-            # and the other wins the slot, so for this one the slot is taken.
-            if getattr(exc.__cause__, "pgcode", None) == DEADLOCK_DETECTED:
-                raise rules.slot_taken([]) from exc
-            raise
+            # Two bookings inserted overlapping rows at once and each waited for the other
+            # (exclusion constraints can do that); PostgreSQL aborted this one. The other
+            # may hold only a room or device we picked ourselves, so place again: once it
+            # has committed, a taken practitioner or patient is a 409 as usual.
+            if getattr(exc.__cause__, "pgcode", None) != DEADLOCK_DETECTED:
+                raise
     raise rules.slot_taken(["room", "device"])
 
 

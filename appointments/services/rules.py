@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -118,8 +120,12 @@ def place(
     device: int | None = None,
     ignore: Collection[int] = (),
     skip: frozenset[tuple[str, int]] = frozenset(),
+    spread: bool = False,
 ) -> Placement:
-    """Choose a practitioner, room and device free for the whole block, or say what is not."""
+    """Choose a practitioner, room and device free for the whole block, or say what is not.
+
+    The first free room and device, in their order; with `spread`, a random free one, so
+    that bookings which just collided on one do not all collide again on the next."""
     length, block = block_seconds(treatment, config)
     lo, hi = epoch(start), epoch(start) + block
     day = local_date(start)
@@ -155,10 +161,11 @@ def place(
     ]
     if missing:
         raise slot_taken(missing)
+    pick = random.choice if spread else operator.itemgetter(0)
     return Placement(
         free_people[0],
-        free_rooms[0],
-        free_devices[0],
+        pick(free_rooms),
+        pick(free_devices),
         start,
         start + timedelta(seconds=length),
         start + timedelta(seconds=block),

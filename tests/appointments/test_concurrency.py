@@ -143,3 +143,26 @@ def test_auto_assigned_rooms_are_retried_so_free_rooms_are_all_used(desk_user):
     assert sorted(Appointment.objects.values_list("room_id", flat=True)) == sorted(
         r.pk for r in clinic.rooms
     )
+
+
+def test_bookings_that_cross_on_a_room_are_placed_again_not_refused(desk_user):
+    """Simultaneous inserts of rows that overlap on an exclusion constraint can wait on
+    each other; PostgreSQL then aborts one as a deadlock. That booking must be placed
+    again (another room is free), never answered 409. Eight bookings at once, all
+    starting from the same first free room, over several rounds make crossings likely;
+    every booking must succeed."""
+    n = 8
+    clinic = build_clinic(practitioners=n, rooms=n, devices=0)
+    for hour in (9, 11, 13, 15):
+        start = local(days_ahead(3), hour).isoformat()
+        bodies = [
+            {
+                "treatment": clinic.consultation.pk,
+                "start": start,
+                "patient": p.pk,
+                "practitioner": clinic.practitioners[i].pk,
+            }
+            for i, p in enumerate(patients(n))
+        ]
+        assert race(bodies, desk_user) == [201] * n, start
+    assert Appointment.objects.count() == 4 * n
