@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import operator
 import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
@@ -18,6 +18,8 @@ from clinic.errors import Conflict, Forbidden, Invalid
 from patients.clearance import clearance_for
 from patients.models import Patient
 from treatments.models import Treatment
+
+T = TypeVar("T")
 
 
 class NotCleared(Forbidden):
@@ -124,8 +126,7 @@ def place(
 ) -> Placement:
     """Choose a practitioner, room and device free for the whole block, or say what is not.
 
-    The first free room and device, in their order; with `spread`, a random free one, so
-    that bookings which just collided on one do not all collide again on the next."""
+    Rooms and devices: see _choose."""
     length, block = block_seconds(treatment, config)
     lo, hi = epoch(start), epoch(start) + block
     day = local_date(start)
@@ -146,7 +147,8 @@ def place(
     ]
     rooms = [r for r in ([room] if room else config.rooms) if ("room", r) not in skip]
     free_rooms = _free(rooms, busy.room, lo, hi)
-    free_devices: list[int | None] = [None]
+    devices: list[int | None] = [None]
+    free_devices = devices
     if treatment.requires_device:
         devices = [d for d in ([device] if device else config.devices) if ("device", d) not in skip]
         free_devices = list(_free(devices, busy.device, lo, hi, config.outages))
@@ -161,15 +163,32 @@ def place(
     ]
     if missing:
         raise slot_taken(missing)
-    pick = random.choice if spread else operator.itemgetter(0)
+    person = free_people[0]
     return Placement(
-        free_people[0],
-        pick(free_rooms),
-        pick(free_devices),
+        person,
+        _choose(rooms, free_rooms, person.id, spread),
+        _choose(devices, free_devices, person.id, spread),
         start,
         start + timedelta(seconds=length),
         start + timedelta(seconds=block),
     )
+
+
+def _choose(order: Sequence[T], free: list[T], practitioner: int, spread: bool) -> T:
+    """A free room (or device) for the practitioner's booking.
+
+    Each practitioner looks first at their own place in the clinic's list (their usual
+    room, when it is free), then on round it: bookings of different practitioners at the
+    same time then do not all reach for the first free room at once, to collide in the
+    database and be retried. With `spread`, a random free one: this booking has just
+    collided on its pick."""
+    if len(free) == 1:
+        return free[0]
+    if spread:
+        return random.choice(free)
+    home = practitioner % len(order)
+    available = set(free)
+    return next(x for x in [*order[home:], *order[:home]] if x in available)
 
 
 def slot_taken(resources: list[str]) -> Conflict:
