@@ -152,15 +152,15 @@ def free_slots(
         resource_starts = iv.intersect(resource_starts, device_starts)
     allowed = iv.intersect(resource_starts, [(earliest, latest)])
     step = config.policy.slot_step_minutes * 60
-    slots: list[Slot] = []
-    moment = functools.cache(from_epoch)  # practitioners share start times
+    starts: list[tuple[int, int]] = []  # (epoch, practitioner): sorted as plain numbers
+    phase = _phase(t0=lo)
     for p in performers:
         working = iv.merge(w for day in days for w in config.bookable(p, day))
         mine = iv.starts_fitting(iv.subtract(working, busy.practitioner.get(p.id, [])), block)
-        for t in iv.grid_points(iv.intersect(mine, allowed), step, phase=_phase(t0=lo)):
-            slots.append(Slot(moment(t), moment(t + length), p.id))
-    slots.sort(key=lambda s: (s.start, s.practitioner))
-    return slots
+        starts += ((t, p.id) for t in iv.grid_points(iv.intersect(mine, allowed), step, phase))
+    starts.sort()
+    moment = functools.cache(from_epoch)  # practitioners share start times: one object each
+    return [Slot(moment(t), moment(t + length), pid) for t, pid in starts]
 
 
 def _phase(t0: int) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime, time, timedelta
 
 import django_filters
@@ -50,7 +49,17 @@ class AvailabilityView(APIView):
             practitioner_id=q.get("practitioner"),
             staff=is_staff_member(request.user),
         )
-        iso = functools.cache(datetime.isoformat)  # practitioners share start times
+        # Practitioners share start times, and free_slots hands out one datetime object
+        # per instant: format each once, found by identity (hashing an aware datetime asks
+        # its time zone for the offset, which costs more than the lookup saves).
+        texts: dict[int, str] = {}
+
+        def iso(moment: datetime) -> str:
+            text = texts.get(id(moment))
+            if text is None:
+                text = texts[id(moment)] = moment.isoformat()
+            return text
+
         return Response(
             {
                 "slots": [
