@@ -330,6 +330,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+SESSION_ENGINE = "clinic.sessions"  # Django's database sessions, read with less overhead
 SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "clinic.errors.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the CSRF token from the cookie
