@@ -60,7 +60,7 @@ def _links(message: Message, now: datetime) -> dict[str, Any]:
     if appointment.status != Status.BOOKED or appointment.start <= now:
         return {}
     links: dict[str, Any] = {"confirm_url": link_url(message.pk, LinkAction.CONFIRM)}
-    if can_cancel_by_link(appointment, now, has_login=message.patient.user_id is not None):
+    if can_cancel_by_link(appointment, now):
         links["cancel_url"] = link_url(message.pk, LinkAction.CANCEL)
     return links
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,16 +38,20 @@ def check_change_allowed(
             )
         return True
     if not cancellable_by_patient(appointment, now):
-        hours = calendar_config().policy.patient_cancel_cutoff_hours
-        raise Forbidden(
-            _(
-                "Appointments can be %(verb)sd online up to %(h)s hours before the start. "
-                "Please call the clinic."
-            )
-            % {"verb": verb, "h": hours},
-            code="outside_policy",
-        )
+        raise _outside_policy(verb)
     return False
+
+
+def _outside_policy(verb: str) -> Forbidden:
+    hours = calendar_config().policy.patient_cancel_cutoff_hours
+    return Forbidden(
+        _(
+            "Appointments can be %(verb)sd online up to %(h)s hours before the start. "
+            "Please call the clinic."
+        )
+        % {"verb": verb, "h": hours},
+        code="outside_policy",
+    )
 
 
 def _locked(appointment: Appointment) -> Appointment:
@@ -76,7 +81,27 @@ def appointment_cancel(
         raise Conflict(_("Only a booked appointment can be cancelled."), code="not_booked")
     check_change_allowed(actor, appointment, reason=reason, now=now, verb=_("cancel"))
     # Stored as written (not translated): a note for staff, shown in any language.
-    _set_status(appointment, actor, Status.CANCELLED, reason or "Cancelled by the patient", now)
+    return _cancel(appointment, actor, reason or "Cancelled by the patient", now)
+
+
+@transaction.atomic
+def appointment_cancel_by_link(
+    *, appointment: Appointment, reason: str, now: datetime | None = None
+) -> Appointment:
+    """A cancel from the signed link in a message sent to the patient. The link is their
+    authority (a patient the desk registered may have no login); the patient's policy
+    applies as on their own page."""
+    appointment = _locked(appointment)
+    now = now or timezone.now()
+    if appointment.status != Status.BOOKED:
+        raise Conflict(_("Only a booked appointment can be cancelled."), code="not_booked")
+    if not cancellable_by_patient(appointment, now):
+        raise _outside_policy(_("cancel"))
+    return _cancel(appointment, Actor(user=AnonymousUser()), reason, now)
+
+
+def _cancel(appointment: Appointment, actor: Actor, reason: str, now: datetime) -> Appointment:
+    _set_status(appointment, actor, Status.CANCELLED, reason, now)
     outbox.on_cancelled(appointment, now=now)  # reminders void, the notice queued
     # Imported here: the waitlist books through booking.py, which imports this module.
     from appointments.services.waitlist import waitlist_offer_slot

@@ -7,7 +7,7 @@ from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from appointments.messaging import links
+from appointments.messaging import compose, links
 from appointments.models import (
     Appointment,
     LinkAction,
@@ -128,11 +128,19 @@ def test_a_link_of_a_cancelled_or_past_appointment_does_nothing(booked):
     assert browser().get(path).status_code == 410
 
 
-def test_a_patient_without_a_login_gets_no_cancel_link_and_cannot_cancel_by_one(clinic):
+def test_a_patient_without_a_login_cancels_by_the_link_in_her_message(clinic):
+    """Registered at the desk, no login: the signed link is her authority (SPEC S5)."""
     p = patient(with_login=False)
     appointment = desk_book(clinic, p, local(days_ahead(4), 10))
-    page = browser().get(url(appointment, LinkAction.CANCEL))
-    assert page.status_code == 403
-    assert page.context["error"].code == "call_to_cancel"
-    confirm = post(browser(), url(appointment, LinkAction.CONFIRM))
-    assert confirm.status_code == 200
+    reminder = Message.objects.filter(appointment=appointment, kind=MessageKind.REMINDER).first()
+    body = compose.compose_email(reminder).body
+    assert links.link_url(reminder.pk, LinkAction.CANCEL) in body
+    done = post(browser(), url(appointment, LinkAction.CANCEL))
+    assert done.status_code == 200
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CANCELLED
+    assert appointment.status_changed_by is None  # nobody logged in: the link did it
+    assert appointment.status_reason == "Cancelled by the patient from a message link"
+    assert Message.objects.filter(appointment=appointment, kind=MessageKind.CANCELLATION).exists()
+    again = browser().get(url(appointment, LinkAction.CONFIRM))
+    assert again.status_code == 409 and again.context["error"].code == "cancelled"
