@@ -270,11 +270,40 @@ def messages_row() -> Row:
     )
 
 
-def a14_at(info: dict, seconds: int) -> Row:
+def a14_at(info: dict, seconds: int) -> tuple[Row, Row]:
+    """(B, A14) on the 200k-history clinic, in one server run."""
     _, a14 = availability_paths(info, date.today() + timedelta(days=3))
     with Server():
-        measure(Row("B", "GET /healthz", ""), "/healthz", 2)
-        return measure(Row("A14", "", ""), a14, seconds)
+        base = measure(Row("B", "GET /healthz", ""), "/healthz", seconds)
+        return base, measure(Row("A14", "", ""), a14, seconds)
+
+
+def growth_row(base_20k: Row, a14_20k: Row, base_200k: Row, a14_200k: Row) -> Row:
+    """Row H: A14's p50 at 200k history over its p50 at 20k. The two are measured in
+    separate server runs minutes apart, and this machine's speed drifts between them, so
+    each p50 is first taken relative to GET /healthz's p50 in its own run (as every other
+    figure here is a ratio to the baseline of the same run). The raw ratio is kept too."""
+    raw = a14_200k.p50_ms / a14_20k.p50_ms if a14_20k.p50_ms else None
+    relative = (
+        (a14_200k.p50_ms / base_200k.p50_ms) / (a14_20k.p50_ms / base_20k.p50_ms)
+        if a14_20k.p50_ms and base_200k.p50_ms and base_20k.p50_ms
+        else None
+    )
+    return Row(
+        "H",
+        "A14 p50 at 200k / at 20k history (each vs B)",
+        "<= 1.15",
+        rps=a14_200k.rps,
+        p50_ms=a14_200k.p50_ms,
+        p99_ms=a14_200k.p99_ms,
+        ratio=relative,
+        passed=relative is not None and relative <= 1.15,
+        extra={
+            "raw_p50_ratio": raw,
+            "a14_p50_ms": {"20k": a14_20k.p50_ms, "200k": a14_200k.p50_ms},
+            "healthz_p50_ms": {"20k": base_20k.p50_ms, "200k": base_200k.p50_ms},
+        },
+    )
 
 
 def main() -> None:
@@ -295,25 +324,12 @@ def main() -> None:
     q20["D"] = rows[4].extra["queries"]
     extra: dict = {"queries_20k": q20}
     if not args.skip_200k:
-        a14_20k = rows[2]
         info200 = build(200_000, tmp / "info-200k.json")
         q200 = queries(tmp / "info-200k.json")
         q200["D"] = desk_session(tmp / "info-200k.json")["queries"]
-        a14_200k = a14_at(info200, args.seconds)
+        base_200k, a14_200k = a14_at(info200, args.seconds)
         extra["queries_200k"] = q200
-        ratio = a14_200k.p50_ms / a14_20k.p50_ms if a14_20k.p50_ms else None
-        rows.append(
-            Row(
-                "H",
-                "A14 p50 at 200k / at 20k history",
-                "<= 1.15",
-                rps=a14_200k.rps,
-                p50_ms=a14_200k.p50_ms,
-                p99_ms=a14_200k.p99_ms,
-                ratio=ratio,
-                passed=ratio is not None and ratio <= 1.15,
-            )
-        )
+        rows.append(growth_row(rows[0], rows[2], base_200k, a14_200k))
     worst = {
         k: max(extra.get("queries_20k", {}).get(k, 0), extra.get("queries_200k", {}).get(k, 0))
         for k in q20
