@@ -5,16 +5,27 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.http import HttpRequest
+from django.urls import reverse
 
-from clinic.roles import is_staff_member
+from clinic.roles import Role, roles_of
 from patients.services import patient_link_verified_email
+
+# The first of the user's roles in this order picks the page.
+STAFF_HOME = (
+    (Role.DERMATOLOGIST, "chart:today"),
+    (Role.RECEPTION, "desk:day"),
+    (Role.MANAGER, "reports:reports"),
+)
 
 
 class PatientAccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        """Patients land on their appointments; staff on the admin (or the home page)."""
-        if is_staff_member(request.user):
-            return "/admin/" if request.user.is_staff else "/"
+        """Where a login lands when it asked for no page: patients on their appointments,
+        staff on the page of their day's work."""
+        roles = roles_of(request.user)
+        for role, page in STAFF_HOME:
+            if role in roles:
+                return reverse(page)
         return super().get_login_redirect_url(request)
 
     def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:

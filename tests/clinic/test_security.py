@@ -11,6 +11,7 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -53,8 +54,38 @@ def test_staff_log_in_with_password_then_a_totp_code(reception):
     assert first.status_code == 302 and "/accounts/2fa/authenticate/" in first["Location"]
     assert client.get("/api/patients/").status_code in (401, 403)  # not logged in yet
     second = client.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})
-    assert second.status_code == 302
+    assert second.status_code == 302 and second["Location"] == "/desk/"  # the day's work
     assert client.get("/api/patients/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("roles", "home"),
+    [
+        ([Role.RECEPTION], "/desk/"),
+        ([Role.DERMATOLOGIST], "/chart/"),
+        ([Role.MANAGER], "/reports/"),
+        ([Role.MANAGER, Role.RECEPTION], "/desk/"),
+    ],
+)
+def test_staff_land_on_their_own_work_page_after_login(db, roles, home):
+    user = staff(roles[0], email=f"{roles[0]}@example.com")
+    user.groups.add(*Group.objects.filter(name__in=roles[1:]))
+    secret = enable_totp(verified(user))
+    client = Client()
+    password_login(client, user)
+    done = client.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})
+    assert done["Location"] == home
+    assert client.get(home).status_code == 200
+
+
+def test_a_login_that_asked_for_a_page_goes_there(reception):
+    secret = enable_totp(verified(reception))
+    client = Client()
+    client.post(
+        "/accounts/login/?next=/desk/week/", {"login": reception.username, "password": PASSWORD}
+    )
+    done = client.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})
+    assert done["Location"] == "/desk/week/"
 
 
 def test_a_wrong_totp_code_does_not_log_in(reception):
