@@ -3,10 +3,13 @@ edit a draft, sign, amend a signed one. Shown records are audit-logged."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +21,7 @@ from appointments.services import session_records as service
 from clinic.audit import Actor, audit_record
 from clinic.errors import DomainError
 from clinic.page_access import form_status, page_requires, posted
-from clinic.pages import show_domain_error
+from clinic.pages import amend_page, show_domain_error
 from clinic.roles import Action, can
 
 
@@ -113,26 +116,17 @@ def record_amend(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
     if not record.is_signed:
         return redirect("chart:record-edit", pk=record.pk)
-    actor = Actor.from_request(request)
     form = RecordAmendForm(
         posted(request),
         treatment=record.appointment.treatment,
         initial=record_initial(record),
     )
-    if request.method == "POST" and form.is_valid() and form.has_changes(record):
-        try:
-            service.session_record_amend(
-                actor=actor,
-                record=record,
-                reason=form.cleaned_data["reason"],
-                changes=form.changes(record),
-            )
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("The amendment is recorded."))
-            return redirect("chart:record", pk=record.pk)
-    else:
-        audit_record(actor, action="read", obj=record, patient_id=record.patient_id)
-    context = {"r": record, "a": record.appointment, "patient": record.patient, "form": form}
-    return render(request, "chart/record_amend.html", context, status=form_status(form))
+    return amend_page(
+        request,
+        record=record,
+        form=form,
+        amend=functools.partial(service.session_record_amend, record=record),
+        done_url=reverse("chart:record", kwargs={"pk": record.pk}),
+        template="chart/record_amend.html",
+        context={"r": record, "a": record.appointment, "patient": record.patient, "form": form},
+    )

@@ -3,17 +3,20 @@ audit row; every change goes through the consultation services."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clinic.audit import Actor, audit_record
 from clinic.errors import DomainError
 from clinic.page_access import form_status, page_requires, posted
-from clinic.pages import show_domain_error
+from clinic.pages import amend_page
 from clinic.roles import Action
 from patients import services
 from patients.chart.forms import AmendForm, ConsultationForm, amend_initial, initial_from
@@ -114,22 +117,13 @@ def consultation_amend(request: HttpRequest, pk: int) -> HttpResponse:
     c = consultation_get_for(request.user, pk)
     if not c.is_signed:
         return redirect("chart:consultation-edit", pk=c.pk)
-    actor = Actor.from_request(request)
     form = AmendForm(posted(request), initial=amend_initial(c))
-    if request.method == "POST" and form.is_valid() and form.has_changes(c):
-        try:
-            services.consultation_amend(
-                actor=actor,
-                consultation=c,
-                reason=form.cleaned_data["reason"],
-                changes=form.changes(c),
-            )
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("The amendment is recorded."))
-            return redirect("chart:consultation", pk=c.pk)
-    else:
-        audit_record(actor, action="read", obj=c, patient_id=c.patient_id)
-    context = {"c": c, "patient": c.patient, "form": form}
-    return render(request, "chart/consultation_amend.html", context, status=form_status(form))
+    return amend_page(
+        request,
+        record=c,
+        form=form,
+        amend=functools.partial(services.consultation_amend, consultation=c),
+        done_url=reverse("chart:consultation", kwargs={"pk": c.pk}),
+        template="chart/consultation_amend.html",
+        context={"c": c, "patient": c.patient, "form": form},
+    )
