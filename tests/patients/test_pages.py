@@ -154,7 +154,7 @@ def test_log_in_by_username_or_email_and_land_where_the_role_works(client):
     assert client.post("/accounts/login/", form)["Location"] == "/me/appointments/"
     client.post("/accounts/logout/")
     form = {"login": desk.email, "password": "pw-123456789"}
-    assert client.post("/accounts/login/", form)["Location"] == "/"
+    assert client.post("/accounts/login/", form)["Location"] == "/desk/"  # 2FA set-up next
     client.post("/accounts/logout/")
     wrong = client.post("/accounts/login/", {**form, "password": "nope"})
     assert wrong.status_code == 200 and 'value="' + desk.email + '"' in wrong.content.decode()
