@@ -169,6 +169,16 @@ def celery_worker_process(
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty Django cache (in-process in tests): allauth counts
+    logins per IP there for its rate limits ("login": 30 a minute) and remembers used
+    authenticator codes; one test's counts must not refuse the next test's login."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar_config():
     """Each test starts from what its own database holds (rolled-back rows never signal)."""
     from appointments.calendar import invalidate

@@ -138,6 +138,32 @@ def enable_totp(user) -> str:
     return secret
 
 
+def totp_code(secret: str, *, not_counter: int | None = None, margin: float = 3.0) -> str:
+    """The authenticator code for now, as the user's app shows it. The server accepts only
+    the current 30-second period (no tolerance), so when fewer than `margin` seconds of it
+    remain, wait for the next one: a code typed across the change is refused. A code is
+    accepted once: `not_counter` names a period already used, which is waited out too."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    period = app_settings.TOTP_PERIOD
+    left = period - time.time() % period
+    if left < margin or int(time.time()) // period == not_counter:
+        time.sleep(left + 0.1)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+
+
+def totp_counter() -> int:
+    """The current period's number (for `not_counter`)."""
+    import time
+
+    from allauth.mfa import app_settings
+
+    return int(time.time()) // app_settings.TOTP_PERIOD
+
+
 def login_staff(client, user) -> None:
     """Log a staff member in as the real flow leaves them: password and second factor
     recorded in the session (see clinic.security)."""

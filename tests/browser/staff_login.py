@@ -10,12 +10,13 @@ login), so the page that follows is the one the test wanted.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page
+
+from tests.factories import totp_code, totp_counter
 
 MFA_PATH = "/accounts/2fa/authenticate/"
 _last_counter: dict[int, int] = {}
@@ -38,18 +39,11 @@ def _secret_for(user: Any) -> str | None:
 
 
 def _code(user_id: int, secret: str) -> str:
-    """The current code; a code is accepted once, so a second login of the same user in
-    the same 30-second period waits for the next code."""
-    from allauth.mfa import app_settings
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    period = app_settings.TOTP_PERIOD
-    counter = int(time.time()) // period
-    if _last_counter.get(user_id) == counter:
-        time.sleep(period - time.time() % period + 0.2)
-        counter = int(time.time()) // period
-    _last_counter[user_id] = counter
-    return format_hotp_value(hotp_value(secret, counter))
+    """The current code, not too close to the end of its period; a code is accepted once,
+    so a second login of the same user in the same 30-second period waits for the next."""
+    code = totp_code(secret, not_counter=_last_counter.get(user_id))
+    _last_counter[user_id] = totp_counter()
+    return code
 
 
 def login_staff(page: Page, live_server: Any, username: str, password: str) -> None:
