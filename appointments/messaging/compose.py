@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from appointments.calendar import zone
 from appointments.ics import appointment_calendar
 from appointments.messaging.email import OutboxEmail
-from appointments.messaging.links import can_cancel_by_link, link_url
+from appointments.messaging.links import link_url
 from appointments.messaging.sms import Sms
 from appointments.models import Appointment, LinkAction, Message, MessageKind, Status
+from appointments.services.status import cancellable_by_patient
 
 
 def mail_domain() -> str:
@@ -60,7 +61,7 @@ def _links(message: Message, now: datetime) -> dict[str, Any]:
     if appointment.status != Status.BOOKED or appointment.start <= now:
         return {}
     links: dict[str, Any] = {"confirm_url": link_url(message.pk, LinkAction.CONFIRM)}
-    if can_cancel_by_link(appointment, now):
+    if cancellable_by_patient(appointment, now):  # the link is the patient's own cancel
         links["cancel_url"] = link_url(message.pk, LinkAction.CANCEL)
     return links
 

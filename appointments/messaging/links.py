@@ -74,10 +74,6 @@ def link_url(message_id: int, action: str) -> str:
     return before + link_token(message_id, action) + after
 
 
-def can_cancel_by_link(appointment: Appointment, now: datetime | None = None) -> bool:
-    return cancellable_by_patient(appointment, now)
-
-
 def _tampered() -> LinkError:
     return LinkError(
         _("This link is not valid. Please use the link exactly as it was sent to you."),

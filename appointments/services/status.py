@@ -75,10 +75,7 @@ def _set_status(
 def appointment_cancel(
     *, actor: Actor, appointment: Appointment, reason: str = "", now: datetime | None = None
 ) -> Appointment:
-    appointment = _locked(appointment)
-    now = now or timezone.now()
-    if appointment.status != Status.BOOKED:
-        raise Conflict(_("Only a booked appointment can be cancelled."), code="not_booked")
+    appointment, now = _locked_booked(appointment), now or timezone.now()
     check_change_allowed(actor, appointment, reason=reason, now=now, verb=_("cancel"))
     # Stored as written (not translated): a note for staff, shown in any language.
     return _cancel(appointment, actor, reason or "Cancelled by the patient", now)
@@ -91,13 +88,17 @@ def appointment_cancel_by_link(
     """A cancel from the signed link in a message sent to the patient. The link is their
     authority (a patient the desk registered may have no login); the patient's policy
     applies as on their own page."""
-    appointment = _locked(appointment)
-    now = now or timezone.now()
-    if appointment.status != Status.BOOKED:
-        raise Conflict(_("Only a booked appointment can be cancelled."), code="not_booked")
+    appointment, now = _locked_booked(appointment), now or timezone.now()
     if not cancellable_by_patient(appointment, now):
         raise _outside_policy(_("cancel"))
     return _cancel(appointment, Actor(user=AnonymousUser()), reason, now)
+
+
+def _locked_booked(appointment: Appointment) -> Appointment:
+    appointment = _locked(appointment)
+    if appointment.status != Status.BOOKED:
+        raise Conflict(_("Only a booked appointment can be cancelled."), code="not_booked")
+    return appointment
 
 
 def _cancel(appointment: Appointment, actor: Actor, reason: str, now: datetime) -> Appointment:
