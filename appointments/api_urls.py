@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments.api import courses, messages, records, views, waitlist
+from appointments.api import courses, views, waitlist
 
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),
@@ -40,31 +40,10 @@ urlpatterns = [
         courses.CourseReflowAccept.as_view(),
         name="course-reflow-accept",
     ),
-    path(
-        "appointments/<int:appointment_id>/session-record/",
-        records.AppointmentRecord.as_view(),
-        name="session-record",
-    ),
-    path(
-        "session-records/<int:record_id>/sign/",
-        records.RecordSign.as_view(),
-        name="session-record-sign",
-    ),
-    path(
-        "session-records/<int:record_id>/amendments/",
-        records.RecordAmend.as_view(),
-        name="session-record-amend",
-    ),
     path("waitlist/", waitlist.WaitlistView.as_view(), name="waitlist"),
     path(
         "waitlist/offers/<int:offer_id>/accept/",
         waitlist.OfferAccept.as_view(),
         name="waitlist-offer-accept",
-    ),
-    path("messages/", messages.MessageList.as_view(), name="message-list"),
-    path(
-        "messages/preferences/",
-        messages.MessagePreferences.as_view(),
-        name="message-preferences",
     ),
 ]

@@ -1,8 +1,9 @@
-"""Forms of the patient's booking pages."""
+"""Forms of the patient's booking pages, and the day picker of the staff calendars."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -44,3 +45,18 @@ class StartForm(forms.Form):
         if timezone.is_naive(start):
             start = timezone.make_aware(start, zone())
         return start
+
+
+class CalendarDayForm(forms.Form):
+    """The day a staff calendar shows (the desk's grid, the chart's day): a bad or missing
+    value falls back to today."""
+
+    day = forms.DateField(label=_("Day"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"day": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+    def chosen_day(self) -> date:
+        data = self.cleaned_data if self.is_valid() else {}
+        return data.get("day") or timezone.localdate()

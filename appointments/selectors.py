@@ -1,12 +1,17 @@
-"""Permission-scoped reads of appointments."""
+"""Reads of appointments and courses: permission-scoped getters, and course progress.
+
+Selectors sit below the services: services call them, never the other way round."""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from appointments.models import Appointment
+from appointments.models import Appointment, Course, Status
 from clinic.roles import Action, can, can_ever, is_staff_member, patient_id_of
 
 
@@ -39,3 +44,28 @@ def appointment_list_for_any() -> QuerySet[Appointment]:
     """Every appointment, unscoped (callers scope it). Names of treatments, practitioners,
     rooms and devices come from the calendar snapshot, so only the patient is joined."""
     return Appointment.objects.select_related("patient")
+
+
+@dataclass(frozen=True)
+class Progress:
+    planned: int
+    done: int
+    missed: int
+    booked: int
+    remaining: int
+    completed: bool
+
+
+def course_progress(course: Course) -> Progress:
+    counts: dict[str, int] = defaultdict(int)
+    for status in course.appointments.values_list("status", flat=True):
+        counts[status] += 1
+    done = counts[Status.COMPLETED] + counts[Status.CHECKED_IN]
+    return Progress(
+        planned=course.planned_sessions,
+        done=done,
+        missed=counts[Status.NO_SHOW],
+        booked=counts[Status.BOOKED],
+        remaining=max(0, course.planned_sessions - done),
+        completed=done >= course.planned_sessions,
+    )

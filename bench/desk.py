@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 RECEPTION = "bench-reception"
-BACKEND = "clinic.auth.RoleAwareBackend"
+BACKEND = "patients.auth.RoleAwareBackend"
 
 
 def desk_day(today: date | None = None) -> date:

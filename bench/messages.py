@@ -325,7 +325,8 @@ def _setup() -> None:
 def _clean() -> dict:
     from django.db import transaction
 
-    from appointments.models import Appointment, Message
+    from appointments.models import Appointment
+    from messaging.models import Message
     from patients.models import Patient
 
     # The practitioner, its user and the room stay (inactive) for the next run: deleting
@@ -373,7 +374,8 @@ def _seed(count: int) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from appointments.models import Appointment, Message
+    from appointments.models import Appointment
+    from messaging.models import Message
     from treatments.models import Treatment
 
     _clean()
@@ -413,7 +415,7 @@ def _seed(count: int) -> dict:
 def _stats() -> dict:
     from django.db.models import Count
 
-    from appointments.models import Message
+    from messaging.models import Message
 
     rows = Message.objects.filter(patient__last_name=MARK)
     return {

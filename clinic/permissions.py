@@ -33,8 +33,10 @@ GROUP_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
 
 
 def sync_group_permissions(sender: Any = None, **kwargs: Any) -> None:
-    # post_migrate is sent once per app; permissions of every app exist only after the last.
-    if sender is not None and sender.label != list(apps.get_app_configs())[-1].label:
+    # post_migrate is sent once per app that has models; permissions of every app exist
+    # only after the last of them.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is not None and sender.label != with_models[-1].label:
         return
     for group_name, rules in GROUP_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name)

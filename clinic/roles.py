@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 
 
@@ -119,11 +120,12 @@ def patient_id_of(user: User | AnonymousUser) -> int | None:
         return None
     cached = getattr(user, "_clinic_patient_id", False)
     if cached is False:
-        from patients.models import Patient
-
+        # Through the login's reverse one-to-one `patient` (patients.Patient.user): the
+        # roles need the record's id only, and clinic imports no app.
         cached = (
-            Patient.objects.filter(user=user, merged_into__isnull=True)
-            .values_list("id", flat=True)
+            get_user_model()
+            .objects.filter(pk=user.pk, patient__merged_into__isnull=True)
+            .values_list("patient__id", flat=True)
             .first()
         )
         user._clinic_patient_id = cached
@@ -131,10 +133,7 @@ def patient_id_of(user: User | AnonymousUser) -> int | None:
 
 
 def _owner_patient_id(obj: Any) -> int | None:
-    from patients.models import Patient
-
-    if isinstance(obj, Patient):
-        return obj.pk
+    # Every patient record names its patient (`patient_id`); a Patient names itself.
     return getattr(obj, "patient_id", None)
 
 

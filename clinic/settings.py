@@ -78,6 +78,11 @@ INSTALLED_APPS = [
     "treatments",
     "patients",
     "appointments",
+    "messaging",
+    "chart",
+    "desk",
+    "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -151,12 +156,12 @@ CELERY_RESULT_EXPIRES = 3600
 # Keep a worker's database connection across tasks (Celery's Django fixup would open a new
 # one for every task); tasks close it when unusable or older than CONN_MAX_AGE.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
-# The outbox sweep (appointments.messaging.dispatch): how often beat hands due messages out.
+# The outbox sweep (messaging.dispatch): how often beat hands due messages out.
 MESSAGES_SWEEP_SECONDS = env.float("MESSAGES_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": 60.0},
     "messages-sweep": {
-        "task": "appointments.tasks.sweep_outbox",
+        "task": "messaging.tasks.sweep_outbox",
         "schedule": MESSAGES_SWEEP_SECONDS,
         # A sweep left in the queue while no worker ran is useless once the next is due.
         "options": {"expires": MESSAGES_SWEEP_SECONDS},
@@ -174,7 +179,7 @@ if TESTING:  # hashing is not what the tests measure
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login outright
-    "clinic.auth.RoleAwareBackend",  # first: loads the roles with the user in one query
+    "patients.auth.RoleAwareBackend",  # first: loads the roles with the user in one query
     "allauth.account.auth_backends.AuthenticationBackend",  # log in by email
 ]
 LOGIN_URL = "account_login"
@@ -233,7 +238,7 @@ if PRODUCTION:
 elif TESTING:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 else:  # development: every message is a file a person can read
-    EMAIL_BACKEND = "appointments.messaging.email.FileBackend"
+    EMAIL_BACKEND = "messaging.email.FileBackend"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)
 EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -243,7 +248,7 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 10
 
-# --- Patient messages (the outbox in appointments.messaging, SPEC S5) ------------------
+# --- Patient messages (the outbox in messaging, SPEC S5) ------------------
 # Links in messages point here; in production the first allowed host over HTTPS.
 CLINIC_BASE_URL = env.str("CLINIC_BASE_URL", default="") or (
     f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
@@ -252,13 +257,13 @@ MESSAGES_FROM_EMAIL = env.str("MESSAGES_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Django's SMTP backend plus the hand-over hook that keeps a message from going twice.
 MESSAGES_EMAIL_BACKEND = env.str(
     "MESSAGES_EMAIL_BACKEND",
-    default="appointments.messaging.email.SMTPBackend"
+    default="messaging.email.SMTPBackend"
     if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
     else EMAIL_BACKEND,
 )
 SMS_BACKEND = env.str(
     "SMS_BACKEND",
-    default="appointments.messaging.sms."
+    default="messaging.sms."
     + {"production": "DisabledSmsBackend", "test": "LocmemSmsBackend"}.get(
         DJANGO_ENV, "FileSmsBackend"
     ),
@@ -276,7 +281,7 @@ MESSAGES_LINK_MAX_AGE_DAYS = env.int("MESSAGES_LINK_MAX_AGE_DAYS", default=120)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous caller gets 401 with a WWW-Authenticate header.
-        "clinic.auth.RoleAwareTokenAuthentication",
+        "patients.auth.RoleAwareTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -310,7 +315,7 @@ SPECTACULAR_SETTINGS = {
         "CourseStatusEnum": "appointments.models.CourseStatus",
         "WaitlistStatusEnum": "appointments.models.WaitlistStatus",
         "WaitlistOfferStatusEnum": "appointments.models.OfferStatus",
-        "MessageStatusEnum": "appointments.models.MessageStatus",
+        "MessageStatusEnum": "messaging.models.MessageStatus",
     },
 }
 

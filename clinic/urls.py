@@ -13,6 +13,8 @@ api_patterns = [
     path("", include("treatments.api_urls")),
     path("", include("patients.api_urls")),
     path("", include("appointments.api_urls")),
+    path("", include("chart.api_urls")),
+    path("", include("messaging.api_urls")),
     # Anything else under /api/ is a JSON 404 in the shared error shape, DEBUG or not.
     re_path(r"^.*$", errors.api_not_found, name="not-found"),
 ]
@@ -25,10 +27,12 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("messages/", include("appointments.messaging.urls")),  # outbox: links, staff list
+    path("messages/", include("messaging.urls")),  # outbox: links, staff list
     path("accounts/", include("allauth.urls")),
     path("me/", include("patients.urls")),
-    path("", include("appointments.staff_urls")),  # staff: /desk/, /chart/, /reports/
+    path("desk/", include("desk.urls")),  # reception
+    path("chart/", include("chart.urls")),  # dermatologists
+    path("reports/", include("reports.urls")),  # the manager
     path("", include("appointments.urls")),
     path("", include("treatments.urls")),
 ]

@@ -157,3 +157,12 @@ class ConsentForm(forms.Form):
         label=_("I have read the consent text and I agree to it."),
         error_messages={"required": _("Tick the box to accept the consent.")},
     )
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name, phone or email"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput({"type": "search", "autocomplete": "off"}),
+    )

@@ -80,6 +80,12 @@ class Patient(models.Model):
         return self.full_name
 
     @property
+    def patient_id(self) -> int | None:
+        """The patient this record belongs to, as every other patient record says it: itself
+        (clinic.roles decides ownership by `patient_id`)."""
+        return self.pk
+
+    @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 

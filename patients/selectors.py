@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from clinic.roles import Action, can, can_ever, patient_id_of
+from patients.clearance import ClearanceResult, clearance_map
 from patients.models import Consultation, Patient, Screening
+from treatments.models import Treatment
 
 
 def patient_search(*, query: str = "") -> QuerySet[Patient]:
@@ -72,3 +76,16 @@ def consultation_list_base() -> QuerySet[Consultation]:
     return Consultation.objects.select_related("dermatologist", "signed_by").prefetch_related(
         "reviews__contraindication", "plans__treatment", "indications", "amendments__author"
     )
+
+
+@dataclass(frozen=True)
+class TreatmentClearance:
+    treatment: Treatment
+    result: ClearanceResult
+
+
+def patient_clearance(patient: Patient) -> list[TreatmentClearance]:
+    """May the patient have each active treatment today, and if not why (no notes)."""
+    treatments = list(Treatment.objects.filter(is_active=True))
+    results = clearance_map(patient, treatments)
+    return [TreatmentClearance(t, results[t.pk]) for t in treatments]

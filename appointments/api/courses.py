@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from appointments import idempotency
 from appointments.calendar import calendar_config
 from appointments.models import Appointment, Course
+from appointments.selectors import course_progress
 from appointments.services import course_planning, courses
 from clinic.api import StrictSerializer, actor_of, requires, validated
 from clinic.errors import Invalid
@@ -108,7 +109,7 @@ class CourseOutput(serializers.ModelSerializer):
 
     @extend_schema_field(ProgressOutput)
     def get_progress(self, course: Course) -> dict:
-        return ProgressOutput(courses.course_progress(course)).data
+        return ProgressOutput(course_progress(course)).data
 
     @extend_schema_field(CourseSessionOutput(many=True))
     def get_sessions(self, course: Course) -> list[dict]:

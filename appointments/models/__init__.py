@@ -1,4 +1,4 @@
-"""Scheduling models: resources, time, appointments (and, later, courses and messages)."""
+"""Scheduling models: resources, time, appointments, courses, session records, the waitlist."""
 
 from appointments.models.appointment import (
     ACTIVE,
@@ -11,21 +11,15 @@ from appointments.models.course import (
     Course,
     CourseStatus,
     OfferStatus,
-    RecordStatus,
-    SessionRecord,
-    SessionRecordAmendment,
     WaitlistEntry,
     WaitlistOffer,
     WaitlistStatus,
-    Waveform,
 )
-from appointments.models.messages import (
-    LinkAction,
-    Message,
-    MessageChannel,
-    MessageKind,
-    MessageLinkUse,
-    MessageStatus,
+from appointments.models.records import (
+    RecordStatus,
+    SessionRecord,
+    SessionRecordAmendment,
+    Waveform,
 )
 from appointments.models.resources import Device, DeviceOutage, Practitioner, Room
 from appointments.models.schedule import (
@@ -50,12 +44,6 @@ __all__ = [
     "DeviceOutage",
     "ExceptionKind",
     "IdempotencyKey",
-    "LinkAction",
-    "Message",
-    "MessageChannel",
-    "MessageKind",
-    "MessageLinkUse",
-    "MessageStatus",
     "OfferStatus",
     "OpeningHours",
     "Practitioner",

@@ -9,7 +9,6 @@ from appointments.services.status import (
     appointment_check_in,
     appointment_complete,
     appointment_mark_no_show,
-    cancellable_by_patient,
 )
 
 __all__ = [
@@ -19,5 +18,4 @@ __all__ = [
     "appointment_complete",
     "appointment_mark_no_show",
     "appointment_reschedule",
-    "cancellable_by_patient",
 ]

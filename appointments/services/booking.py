@@ -14,11 +14,11 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments import events
 from appointments.calendar import calendar_config
-from appointments.messaging import outbox
 from appointments.models import Appointment, Channel, Course, Status
+from appointments.policy import check_change_allowed
 from appointments.services import rules
-from appointments.services.status import check_change_allowed
 from clinic.audit import Actor
 from clinic.errors import Conflict, Forbidden, Invalid
 from clinic.roles import Action, can, is_staff_member
@@ -80,7 +80,8 @@ def appointment_book(
                     course=course,
                     booked_by=actor.user if actor.user.is_authenticated else None,
                 )
-                outbox.on_booked(appointment, now=now)  # its messages, in the same transaction
+                # Its messages are written in the same transaction (messaging listens).
+                events.appointment_booked.send(Appointment, appointment=appointment, now=now)
                 return appointment
         except IntegrityError as exc:
             skip.add(_retry_or_raise(exc, placement, room_id, device_id, practitioner_id))
@@ -189,5 +190,6 @@ def move_within(
         if conflict is None:
             raise
         raise conflict from exc
-    outbox.on_rescheduled(appointment, now=now)  # pending reminders follow the session
+    # Pending reminders follow the session.
+    events.appointment_rescheduled.send(Appointment, appointment=appointment, now=now)
     return appointment

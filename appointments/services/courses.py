@@ -7,7 +7,6 @@ sessions. Planning (course_planning) saves nothing; booking is one transaction.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from appointments.calendar import local_date
 from appointments.models import Appointment, Course, Status
+from appointments.selectors import course_progress
 from appointments.services.booking import appointment_book, move_within
 from appointments.services.course_planning import (
     CoursePlan,
@@ -127,32 +127,7 @@ def course_book(
         ) from exc
 
 
-# --- Progress and re-flow ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Progress:
-    planned: int
-    done: int
-    missed: int
-    booked: int
-    remaining: int
-    completed: bool
-
-
-def course_progress(course: Course) -> Progress:
-    counts: dict[str, int] = defaultdict(int)
-    for status in course.appointments.values_list("status", flat=True):
-        counts[status] += 1
-    done = counts[Status.COMPLETED] + counts[Status.CHECKED_IN]
-    return Progress(
-        planned=course.planned_sessions,
-        done=done,
-        missed=counts[Status.NO_SHOW],
-        booked=counts[Status.BOOKED],
-        remaining=max(0, course.planned_sessions - done),
-        completed=done >= course.planned_sessions,
-    )
+# --- Re-flow ----------------------------------------------------------------------------------
 
 
 def _future_sessions(course: Course) -> list[Appointment]:

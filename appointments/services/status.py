@@ -2,56 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appointments.calendar import calendar_config, local_date
-from appointments.messaging import outbox
+from appointments import events
+from appointments.calendar import local_date
 from appointments.models import Appointment, Status
+from appointments.policy import cancellable_by_patient, check_change_allowed, outside_policy
+from appointments.services.waitlist import waitlist_offer_slot
 from clinic.audit import Actor
 from clinic.errors import Conflict, Forbidden, Invalid
 from clinic.roles import Action, can, is_staff_member
 from patients.services import screening_confirm
-
-
-def cancellable_by_patient(appointment: Appointment, now: datetime | None = None) -> bool:
-    """Inside the patient policy: booked, and at least the cutoff before the start."""
-    cutoff = timedelta(hours=calendar_config().policy.patient_cancel_cutoff_hours)
-    now = now or timezone.now()
-    return appointment.status == Status.BOOKED and appointment.start - now >= cutoff
-
-
-def check_change_allowed(
-    actor: Actor, appointment: Appointment, *, reason: str, now: datetime, verb: str
-) -> bool:
-    """Staff may always, with a reason; the patient only inside the policy. Returns staff."""
-    if not can(actor.user, Action.APPOINTMENT_CHANGE, appointment):
-        raise Forbidden(_("You may not change this appointment."), code="forbidden")
-    if is_staff_member(actor.user):
-        if not reason.strip():
-            raise Invalid(
-                _("Staff give a reason."), fields={"reason": [_("This field is required.")]}
-            )
-        return True
-    if not cancellable_by_patient(appointment, now):
-        raise _outside_policy(verb)
-    return False
-
-
-def _outside_policy(verb: str) -> Forbidden:
-    hours = calendar_config().policy.patient_cancel_cutoff_hours
-    return Forbidden(
-        _(
-            "Appointments can be %(verb)sd online up to %(h)s hours before the start. "
-            "Please call the clinic."
-        )
-        % {"verb": verb, "h": hours},
-        code="outside_policy",
-    )
 
 
 def _locked(appointment: Appointment) -> Appointment:
@@ -90,7 +56,7 @@ def appointment_cancel_by_link(
     applies as on their own page."""
     appointment, now = _locked_booked(appointment), now or timezone.now()
     if not cancellable_by_patient(appointment, now):
-        raise _outside_policy(_("cancel"))
+        raise outside_policy(_("cancel"))
     return _cancel(appointment, Actor(user=AnonymousUser()), reason, now)
 
 
@@ -103,10 +69,8 @@ def _locked_booked(appointment: Appointment) -> Appointment:
 
 def _cancel(appointment: Appointment, actor: Actor, reason: str, now: datetime) -> Appointment:
     _set_status(appointment, actor, Status.CANCELLED, reason, now)
-    outbox.on_cancelled(appointment, now=now)  # reminders void, the notice queued
-    # Imported here: the waitlist books through booking.py, which imports this module.
-    from appointments.services.waitlist import waitlist_offer_slot
-
+    # Reminders void, the notice queued.
+    events.appointment_cancelled.send(Appointment, appointment=appointment, now=now)
     waitlist_offer_slot(
         start=appointment.start,
         practitioner_id=appointment.practitioner_id,
@@ -180,5 +144,6 @@ def appointment_complete(
         raise Conflict(_("This appointment cannot be completed."), code="not_active")
     now = now or timezone.now()
     _set_status(appointment, actor, Status.COMPLETED, "", now)
-    outbox.on_completed(appointment, now=now)  # home-care advice, the course nudge
+    # Home-care advice, the course nudge.
+    events.appointment_completed.send(Appointment, appointment=appointment, now=now)
     return appointment

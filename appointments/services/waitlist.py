@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments import events
 from appointments.calendar import calendar_config, local_date
-from appointments.messaging import outbox
 from appointments.models import (
     Appointment,
     OfferStatus,
@@ -104,18 +104,8 @@ def waitlist_offer_slot(
                     expires_at=expires,
                     freed_by=freed_by,
                 )
-                # In the same transaction: no offer without its message.
-                outbox.enqueue_waitlist_offer(
-                    patient=entry.patient,
-                    treatment=entry.treatment,
-                    start=start,
-                    key=f"waitlist-offer-{offer.pk}",
-                    expires_at=expires,
-                    now=now,
-                    practitioner_name=calendar_config()
-                    .names["practitioner"]
-                    .get(practitioner_id, ""),
-                )
+                # In the same transaction: no offer without its message (messaging listens).
+                events.waitlist_offer_made.send(WaitlistOffer, offer=offer, now=now)
         except IntegrityError:  # an open offer for this slot exists already
             return None
         return offer

@@ -17,8 +17,13 @@ from appointments.calendar import calendar_config, local_date
 from appointments.forms import StartForm
 from appointments.ics import appointment_calendar
 from appointments.models import Appointment, Course, CourseStatus, Status
-from appointments.selectors import appointment_get_for, appointment_list_for
-from appointments.services.courses import Progress, course_progress
+from appointments.policy import cancellable_by_patient
+from appointments.selectors import (
+    Progress,
+    appointment_get_for,
+    appointment_list_for,
+    course_progress,
+)
 from appointments.views.booking import conflict_message
 from appointments.views.picker import picker_context, render_picker
 from clinic.audit import Actor
@@ -49,9 +54,7 @@ def my_appointments(request: HttpRequest, patient: Patient) -> HttpResponse:
     now = timezone.now()
     rows = list(appointment_list_for(request.user))
     upcoming = [
-        (a, services.cancellable_by_patient(a, now))
-        for a in rows
-        if a.status in UPCOMING and a.end > now
+        (a, cancellable_by_patient(a, now)) for a in rows if a.status in UPCOMING and a.end > now
     ]
     past = [a for a in reversed(rows) if not (a.status in UPCOMING and a.end > now)]
     needs_consent = any(a.treatment.requires_device for a, _ok in upcoming) and not (
@@ -79,7 +82,7 @@ def _outside_policy(request: HttpRequest, appointment: Appointment) -> HttpRespo
 @patient_required
 def cancel(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
     appointment = _changeable(request, pk)
-    if not services.cancellable_by_patient(appointment):
+    if not cancellable_by_patient(appointment):
         return _outside_policy(request, appointment)
     if request.method == "POST":
         try:
@@ -109,7 +112,7 @@ def _move_picker(
 def reschedule(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
     """Pick a new day and time (the same picker as booking), confirm, move."""
     appointment = _changeable(request, pk)
-    if not services.cancellable_by_patient(appointment):
+    if not cancellable_by_patient(appointment):
         return _outside_policy(request, appointment)
     form = StartForm(request.POST if request.method == "POST" else request.GET)
     if "start" not in form.data or not form.is_valid():

@@ -49,7 +49,7 @@ def test_a_freed_slot_goes_to_the_first_waiting_patient_who_can_accept_it(settin
     desk.post(f"/api/appointments/{booked['id']}/cancel/", {"reason": "Patient ill"}, format="json")
     [offer] = WaitlistOffer.objects.all()
     assert offer.entry.patient_id == first.pk and offer.start == start
-    from appointments.models import Message
+    from messaging.models import Message
 
     assert Message.objects.filter(patient=first, kind="waitlist_offer").exists()
     assert offer.expires_at > timezone.now()

@@ -88,7 +88,7 @@ def _fail_fast(page: Page) -> None:
 @pytest.fixture
 def clinic(live_db, live_server) -> str:
     """The demo clinic (logins, practitioners, rooms, devices, hours) on the live server."""
-    from clinic import demo
+    from demo import data as demo
 
     cache.clear()  # allauth's rate limits live in the cache
     demo.load()

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core import mail
 from playwright.sync_api import Page
 
-from clinic.demo import DEMO_PASSWORD
+from demo.data import DEMO_PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "patient"
 PHONE, DESKTOP = 390, 1280

@@ -19,10 +19,10 @@ from appointments.calendar import zone
 from appointments.models import Appointment, Course, Practitioner, SessionRecord, Status
 from appointments.services import appointment_book, appointment_check_in
 from appointments.services.courses import SessionChoice, course_book
-from appointments.services.session_records import session_record_create
+from chart.services import session_record_create
 from clinic.audit import Actor
-from clinic.demo import DEMO_PASSWORD
 from clinic.models import AuditEvent
+from demo.data import DEMO_PASSWORD
 from patients.models import Consultation, Patient
 from tests.appointments.clinic_setup import started_today
 from tests.browser.pages import DESKTOP
@@ -384,7 +384,7 @@ MONTH_NO_SHOWS = 3
 def busy_month() -> None:
     """Four weeks of history for the report: sessions done and missed, a finished and a
     running course, messages sent and one that failed (all with Dr Iryna Melnyk)."""
-    from appointments.models import Message, MessageStatus
+    from messaging.models import Message, MessageStatus
 
     people = new_patients("222")
     today, future = timezone.localdate(), next_weekday(1) + timedelta(weeks=1)

@@ -8,7 +8,7 @@ import pytest
 
 from appointments.models import SessionRecord, Status
 from appointments.services import appointment_check_in
-from appointments.services.session_records import session_record_create
+from chart.services import session_record_create
 from clinic.audit import Actor
 from clinic.models import AuditEvent
 from clinic.roles import Role

@@ -11,9 +11,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from clinic.auth import RoleAwareBackend, has_totp
+from clinic.auth import has_totp
 from clinic.roles import Role, is_staff_member, patient_id_of, roles_of
 from clinic.security import LOGIN_AT, SEEN_AT
+from patients.auth import RoleAwareBackend
 from tests.factories import enable_totp, login_staff, patient, staff, totp_code
 
 PASSWORD = "pw-123456789"

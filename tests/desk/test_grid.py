@@ -9,11 +9,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from appointments import grid
 from appointments.models import WorkingException
 from appointments.services import appointment_check_in, appointment_mark_no_show
 from clinic.audit import Actor
 from clinic.roles import Role
+from desk import grid
 from tests.appointments.clinic_setup import build_clinic, days_ahead, local
 from tests.desk.helpers import book, booked_earlier_today, cleared_patient
 from tests.factories import patient, staff

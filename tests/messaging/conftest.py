@@ -15,7 +15,7 @@ import pytest
 from celery import Celery
 from django.test import override_settings
 
-from appointments.messaging.sms import LocmemSmsBackend
+from messaging.sms import LocmemSmsBackend
 from tests.appointments.clinic_setup import Clinic, build_clinic
 from tests.conftest import ROOT, VENV_BIN, RedisServer, child_env, wait_until
 from tests.factories import consult, patient, screen
@@ -45,7 +45,7 @@ def smtp_server(request) -> Iterator[RecordingSMTPServer]:
 def smtp_settings(smtp_server: RecordingSMTPServer):
     """In-process delivery to the recording server through the outbox's SMTP backend."""
     with override_settings(
-        MESSAGES_EMAIL_BACKEND="appointments.messaging.email.SMTPBackend",
+        MESSAGES_EMAIL_BACKEND="messaging.email.SMTPBackend",
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=smtp_server.port,
         EMAIL_USE_TLS=False,
@@ -168,7 +168,7 @@ def outbox(live_db, redis_server: RedisServer, tmp_path: Path) -> Iterator[Outbo
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(smtp.port),
-        SMS_BACKEND="appointments.messaging.sms.FileSmsBackend",
+        SMS_BACKEND="messaging.sms.FileSmsBackend",
         SMS_FILE_PATH=str(tmp_path / "sms"),
         **FAST,
     )

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from appointments import services
 from appointments.calendar import zone
-from appointments.models import Appointment, Message, MessageKind
+from appointments.models import Appointment
 from clinic.audit import Actor
 from clinic.roles import Role
+from messaging.models import Message, MessageKind
 from tests.factories import staff
 
 

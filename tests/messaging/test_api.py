@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from appointments.models import Message, MessageKind, MessageStatus
 from clinic.roles import Role
+from messaging.models import Message, MessageKind, MessageStatus
 from tests.appointments.clinic_setup import days_ahead, local
 from tests.factories import api, login_staff, patient, staff
 from tests.messaging.helpers import book, desk_book

@@ -10,10 +10,10 @@ from django.utils import formats, timezone, translation
 
 from appointments import services
 from appointments.calendar import zone
-from appointments.messaging import compose, delivery
-from appointments.messaging.sms import LocmemSmsBackend, SmsError
-from appointments.models import Message, MessageKind, MessageStatus
 from clinic.audit import Actor
+from messaging import compose, delivery
+from messaging.models import Message, MessageKind, MessageStatus
+from messaging.sms import LocmemSmsBackend, SmsError
 from patients import services as patient_services
 from tests.appointments.clinic_setup import days_ahead, local
 from tests.conftest import free_port
@@ -229,7 +229,7 @@ def test_quick_header_folding_gives_the_same_bytes_as_django(clinic, cleared):
 
     from django.core.mail import EmailMessage
 
-    from appointments.messaging.email import OutboxEmail
+    from messaging.email import OutboxEmail
 
     headers = {"Message-ID": "<clinic-message-1@clinic.example>", "X-Long": "word " * 30}
     for subject in ("Reminder: face on 25 November at 10:00", "Нагадування: сеанс", "x" * 90):
@@ -326,7 +326,7 @@ def test_a_course_session_done_brings_home_care_advice_and_a_nudge_about_the_nex
 def test_with_the_file_backend_each_message_is_a_file_a_person_can_read(
     clinic, cleared, settings, tmp_path
 ):
-    settings.MESSAGES_EMAIL_BACKEND = "appointments.messaging.email.FileBackend"
+    settings.MESSAGES_EMAIL_BACKEND = "messaging.email.FileBackend"
     settings.EMAIL_FILE_PATH = tmp_path
     book(clinic, cleared, local(days_ahead(3), 10))
     make_all_due()

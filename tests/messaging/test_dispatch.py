@@ -10,8 +10,8 @@ from celery import Celery
 from django.db import connections, transaction
 from django.utils import timezone
 
-from appointments.messaging import dispatch
-from appointments.models import Message, MessageKind, MessageStatus
+from messaging import dispatch
+from messaging.models import Message, MessageKind, MessageStatus
 from tests.appointments.clinic_setup import build_clinic, days_ahead, local
 from tests.conftest import RedisServer
 from tests.factories import patient

@@ -7,16 +7,9 @@ from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from appointments.messaging import compose, links
-from appointments.models import (
-    Appointment,
-    LinkAction,
-    Message,
-    MessageKind,
-    MessageLinkUse,
-    MessageStatus,
-    Status,
-)
+from appointments.models import Appointment, Status
+from messaging import compose, links
+from messaging.models import LinkAction, Message, MessageKind, MessageLinkUse, MessageStatus
 from tests.appointments.clinic_setup import days_ahead, local
 from tests.factories import patient
 from tests.messaging.helpers import book, desk_book

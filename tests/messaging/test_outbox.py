@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from appointments import services
 from appointments.calendar import zone
-from appointments.messaging import outbox, timing
-from appointments.models import Message, MessageChannel, MessageKind, MessageStatus
 from clinic.audit import Actor
 from clinic.errors import Conflict
 from clinic.roles import Role
+from messaging import outbox, timing
+from messaging.models import Message, MessageChannel, MessageKind, MessageStatus
 from tests.appointments.clinic_setup import days_ahead, local
 from tests.factories import consult, patient, screen, staff
 from tests.messaging.helpers import (

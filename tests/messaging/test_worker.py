@@ -11,10 +11,10 @@ from django.db import transaction
 from django.test import override_settings
 
 from appointments import services
-from appointments.models import Message, MessageKind, MessageStatus
 from clinic import health
 from clinic.audit import Actor
 from clinic.roles import Role
+from messaging.models import Message, MessageKind, MessageStatus
 from tests.appointments.clinic_setup import build_clinic, days_ahead, local
 from tests.conftest import wait_until
 from tests.factories import api, consult, patient, screen, staff

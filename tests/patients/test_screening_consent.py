@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from clinic import demo
 from clinic.roles import Role
+from demo import data as demo
 from patients.clearance import clearance_for
 from patients.models import ConsentAcceptance, ConsentText, Patient, Screening
 from tests.factories import all_contraindications, api, patient, staff, treatment

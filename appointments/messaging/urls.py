@@ -1,9 +1,0 @@
-from django.urls import path
-
-from appointments.messaging import views
-
-app_name = "outbox"
-urlpatterns = [
-    path("", views.staff_list, name="list"),
-    path("link/<str:token>/", views.link, name="link"),
-]

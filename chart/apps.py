@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChartConfig(AppConfig):
+    name = "chart"
+    verbose_name = "Chart"

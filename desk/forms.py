@@ -1,0 +1,168 @@
+"""Forms of the reception desk: grids, patient search and registration, booking on behalf,
+check-in, moving and cancelling with a reason, the waitlist."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from appointments.calendar import zone
+from appointments.forms import CalendarDayForm, within_horizon
+from appointments.models import Practitioner
+from desk.grid import BY_CHOICES
+from patients.forms import DateInput, valid_birth_date
+from patients.models import Language
+from treatments.models import Treatment
+
+BY_LABELS = {"practitioner": _("Practitioners"), "room": _("Rooms"), "device": _("Devices")}
+
+
+class GridForm(CalendarDayForm):
+    """Which day (or week) and which resources: a bad value falls back to today."""
+
+    by = forms.ChoiceField(
+        label=_("Show by"), required=False, choices=[(b, BY_LABELS[b]) for b in BY_CHOICES]
+    )
+
+    def values(self) -> tuple[date, str]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return self.chosen_day(), data.get("by") or "practitioner"
+
+
+class PatientRegisterForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    phone = PhoneNumberField(
+        label=_("Phone"), required=False, help_text=_("International format, e.g. +380671234567.")
+    )
+    email = forms.EmailField(label=_("Email"), required=False)
+    preferred_language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    remind_by_email = forms.BooleanField(label=_("Reminders by email"), required=False)
+    remind_by_sms = forms.BooleanField(label=_("Reminders by SMS"), required=False)
+    not_a_duplicate = forms.BooleanField(
+        label=_("I checked: this is a different person with the same name and date of birth."),
+        required=False,
+        widget=forms.HiddenInput,  # offered only after a name-and-birth-date match
+    )
+
+    def clean_date_of_birth(self) -> date:
+        return valid_birth_date(self.cleaned_data["date_of_birth"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("phone") and not data.get("email"):
+            self.add_error("phone", _("Give a phone number or an email address."))
+        if data.get("remind_by_sms") and not data.get("phone"):
+            self.add_error("remind_by_sms", _("SMS reminders need a phone number."))
+        if not data.get("email"):  # nowhere to send them (ticked by default)
+            data["remind_by_email"] = False
+        return data
+
+    def offer_not_a_duplicate(self) -> None:
+        self.fields["not_a_duplicate"].widget = forms.CheckboxInput()
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["phone"] = str(data.get("phone") or "")
+        data["allow_same_name_and_birth_date"] = data.pop("not_a_duplicate", False)
+        return data
+
+
+def treatment_choices() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Treatment"), queryset=Treatment.objects.filter(is_active=True)
+    )
+
+
+def practitioner_choices(label: Any = None) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=label or _("Practitioner"),
+        queryset=Practitioner.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("Anyone free"),
+    )
+
+
+class SlotQueryForm(forms.Form):
+    """Booking on behalf of a patient: what, which day, with whom (free times follow)."""
+
+    treatment = treatment_choices()
+    day = forms.DateField(label=_("Day"), widget=DateInput)
+    practitioner = practitioner_choices()
+
+    def clean_day(self) -> date:
+        return within_horizon(self.cleaned_data["day"])
+
+
+class DayPickForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=DateInput)
+
+    def clean_day(self) -> date:
+        return within_horizon(self.cleaned_data["day"])
+
+
+class SlotField(forms.CharField):
+    """A chosen free time: "<ISO start>|<practitioner id>" as the slot buttons send it."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value: Any) -> tuple[datetime, int | None] | None:
+        text = super().to_python(value)
+        if not text:
+            return None
+        start_text, _sep, practitioner = text.partition("|")
+        try:
+            start = datetime.fromisoformat(start_text)
+            pid = int(practitioner) if practitioner else None
+        except ValueError as exc:
+            raise forms.ValidationError(_("Choose a time from the list.")) from exc
+        if timezone.is_naive(start):
+            start = timezone.make_aware(start, zone())
+        return start, pid
+
+
+def slot_value(start: datetime, practitioner: int | None) -> str:
+    return f"{start.isoformat()}|{practitioner or ''}"
+
+
+class SlotForm(forms.Form):
+    slot = SlotField(error_messages={"required": _("Choose a time from the list.")})
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        widget=forms.Textarea({"rows": 2}),
+        help_text=_("Kept with the appointment for the team."),
+    )
+
+
+class MoveForm(SlotForm, ReasonForm):
+    pass
+
+
+class CheckInForm(forms.Form):
+    screening_confirmed = forms.BooleanField(
+        label=_("The patient confirms the answers of the safety questionnaire still hold."),
+        required=False,
+    )
+
+
+class WaitlistJoinForm(forms.Form):
+    treatment = treatment_choices()
+    earliest = forms.DateField(label=_("From"), widget=DateInput)
+    latest = forms.DateField(label=_("Until"), widget=DateInput)
+    practitioner = practitioner_choices()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("earliest") and data.get("latest") and data["latest"] < data["earliest"]:
+            self.add_error("latest", _("The last day comes after the first."))
+        return data

@@ -1,0 +1,26 @@
+"""The reception desk (/desk/): day and week grids, patients, booking on behalf, the
+course wizard, check-in, no-show, moves, cancels and the waitlist. Reception and the
+manager only; other roles get 403."""
+
+from django.urls import path
+
+from desk.views import appointments, course, day, patients, waitlist
+
+app_name = "desk"
+urlpatterns = [
+    path("", day.day, name="day"),
+    path("week/", day.week, name="week"),
+    path("patients/", patients.patients, name="patients"),
+    path("patients/new/", patients.register, name="register"),
+    path("patients/<int:pk>/", patients.patient, name="patient"),
+    path("patients/<int:pk>/book/", appointments.book, name="book"),
+    path("patients/<int:pk>/course/", course.course, name="course"),
+    path("patients/<int:pk>/waitlist/", patients.waitlist_add, name="waitlist-add"),
+    path("appointments/<int:pk>/", appointments.appointment, name="appointment"),
+    path("appointments/<int:pk>/check-in/", appointments.check_in, name="check-in"),
+    path("appointments/<int:pk>/no-show/", appointments.no_show, name="no-show"),
+    path("appointments/<int:pk>/move/", appointments.move, name="move"),
+    path("appointments/<int:pk>/cancel/", appointments.cancel, name="cancel"),
+    path("waitlist/", waitlist.waitlist, name="waitlist"),
+    path("waitlist/offers/<int:pk>/accept/", waitlist.offer_accept, name="offer-accept"),
+]

@@ -1,0 +1,151 @@
+"""The outbox: one row per message to a patient, written in the same transaction as the
+change that causes it, delivered by the Celery worker (messaging).
+
+A row's life: `pending` (waiting for `next_attempt_at`) -> `sending` (claimed by one
+worker, `claim_token`) -> `sent`; or back to `pending` with a later `next_attempt_at`
+after a temporary failure; `failed` after the last try or a permanent refusal; `void`
+when the appointment was cancelled or moved so the message no longer applies; `skipped`
+when it could not apply (its time had passed, the patient switched the channel off).
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageKind(models.TextChoices):
+    CONFIRMATION = "confirmation", _("Booking confirmation")
+    REMINDER = "reminder", _("Reminder")
+    HOME_CARE = "home_care", _("Home-care advice")
+    COURSE_NUDGE = "course_nudge", _("Course: next session")
+    CANCELLATION = "cancellation", _("Cancellation notice")
+    WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    VOID = "void", _("Void")
+    SKIPPED = "skipped", _("Skipped")
+
+
+# Statuses a service may still move or void: nothing has left the building yet.
+UNSENT = (MessageStatus.PENDING, MessageStatus.SENDING)
+
+
+class Message(models.Model):
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        related_name="messages",
+        db_index=False,  # message_patient_idx leads with the patient
+    )
+    appointment = models.ForeignKey(
+        "appointments.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    kind = models.CharField(max_length=20, choices=MessageKind.choices)
+    # A reminder's kind includes how long before the session it goes: 24 h and 2 h
+    # reminders are two kinds of message. 0 for every other kind.
+    offset_minutes = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=8, choices=MessageChannel.choices)
+    # The identity of a message that has no appointment (a waitlist offer), given by
+    # the caller so that enqueueing twice yields one message.
+    key = models.CharField(max_length=120, blank=True)
+    status = models.CharField(
+        max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
+    due_at = models.DateTimeField(help_text=_("When it is planned to go (quiet hours applied)."))
+    next_attempt_at = models.DateTimeField(help_text=_("When the worker may try next."))
+    attempts = models.PositiveSmallIntegerField(default=0)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    # What the message says that may change later at its source (home-care advice,
+    # the offered slot): copied when the message is created.
+    context = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # The table keeps the name it had when the outbox was part of appointments: the
+        # move to this app changed no table and no row (see migrations/0001_initial.py).
+        db_table = "appointments_message"
+        ordering = ["-due_at", "-id"]
+        indexes = [
+            # The sweep: due pending rows, oldest first. Partial, so it stays small.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="message_pending_due_idx",
+                condition=Q(status="pending"),
+            ),
+            # Lease recovery: claims of workers that died.
+            models.Index(
+                fields=["claimed_at"], name="message_sending_idx", condition=Q(status="sending")
+            ),
+            models.Index(fields=["patient", "-due_at"], name="message_patient_idx"),
+            models.Index(fields=["status", "-due_at"], name="message_status_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "offset_minutes", "channel"],
+                condition=Q(appointment__isnull=False),
+                name="message_once_per_appointment_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["key", "kind", "channel"],
+                condition=~Q(key=""),
+                name="message_once_per_key",
+            ),
+            models.CheckConstraint(
+                name="message_has_identity",
+                condition=Q(appointment__isnull=False) | ~Q(key=""),
+            ),
+            models.CheckConstraint(
+                name="message_offset_only_for_reminders",
+                condition=Q(kind="reminder", offset_minutes__gt=0) | Q(offset_minutes=0),
+            ),
+            models.CheckConstraint(
+                name="message_sent_has_time",
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} to patient {self.patient_id} ({self.status})"
+
+
+class LinkAction(models.TextChoices):
+    CONFIRM = "confirm", _("Confirm")
+    CANCEL = "cancel", _("Cancel")
+
+
+class MessageLinkUse(models.Model):
+    """A signed link of a message was used. Each link works once (the constraint)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="link_uses")
+    action = models.CharField(max_length=10, choices=LinkAction.choices)
+    used_at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        db_table = "appointments_messagelinkuse"  # as Message.Meta.db_table
+        ordering = ["used_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "action"], name="message_link_used_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} via message {self.message_id}"

@@ -1,0 +1,243 @@
+"""The outbox service: create, move and void message rows.
+
+Every function here runs inside the caller's transaction (the booking, move, cancel or
+completion that causes the message), so a change and its messages commit or roll back
+together. Delivery is the worker's job (messaging.delivery).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.calendar import calendar_config
+from appointments.models import Appointment, ClinicPolicy
+from appointments.selectors import course_progress
+from messaging import timing
+from messaging.models import UNSENT, Message, MessageChannel, MessageKind, MessageStatus
+from messaging.sms import sms_enabled
+from patients.models import ConsultationStatus, Patient, TreatmentPlan
+from treatments.models import Treatment
+
+# Statuses a move may bring back to pending: nothing was delivered.
+REVIVABLE = (*UNSENT, MessageStatus.VOID, MessageStatus.SKIPPED, MessageStatus.FAILED)
+
+
+def channels_for(patient: Patient) -> list[str]:
+    """The channels the patient wants and we can reach them on."""
+    channels = []
+    if patient.remind_by_email and patient.email:
+        channels.append(MessageChannel.EMAIL)
+    if patient.remind_by_sms and patient.phone and sms_enabled():
+        channels.append(MessageChannel.SMS)
+    return channels
+
+
+_CHANNEL_FIELDS = frozenset({"email", "phone", "remind_by_email", "remind_by_sms"})
+
+
+def _patient(appointment: Appointment) -> Patient:
+    """The patient's channel fields: from the row the caller loaded, else one query (a
+    patient's own booking holds a stand-in Patient with only its id)."""
+    if Appointment.patient.is_cached(appointment):
+        known = appointment.patient
+        if not known._state.adding and not (_CHANNEL_FIELDS & known.get_deferred_fields()):
+            return known
+    return Patient.objects.only(*_CHANNEL_FIELDS).get(pk=appointment.patient_id)
+
+
+def _row(patient_id: int, channel: str, kind: str, due: datetime, **fields: object) -> Message:
+    return Message(
+        patient_id=patient_id, channel=channel, kind=kind, due_at=due, next_attempt_at=due, **fields
+    )
+
+
+def _save(rows: Iterable[Message]) -> None:
+    # Creating the same message twice is a no-op (the unique constraints), not an error.
+    Message.objects.bulk_create(list(rows), ignore_conflicts=True)
+
+
+def _reminder_times(start: datetime, policy: ClinicPolicy) -> dict[int, datetime]:
+    return {
+        offset: timing.reminder_due(start, offset, policy.quiet_hours_start, policy.quiet_hours_end)
+        for offset in sorted(set(policy.reminder_offsets_minutes))
+        if offset > 0
+    }
+
+
+def _reminders(appointment: Appointment, channels: list[str], now: datetime) -> list[Message]:
+    rows = []
+    for offset, due in _reminder_times(appointment.start, calendar_config().policy).items():
+        for channel in channels:
+            row = _row(
+                appointment.patient_id,
+                channel,
+                MessageKind.REMINDER,
+                due,
+                appointment_id=appointment.pk,
+                offset_minutes=offset,
+            )
+            if due <= now:
+                row.status, row.last_error = MessageStatus.SKIPPED, _too_late()
+            rows.append(row)
+    return rows
+
+
+def _too_late() -> str:
+    return _("Its time (quiet hours applied) had passed when the session was booked or moved.")
+
+
+def on_booked(appointment: Appointment, *, now: datetime | None = None) -> None:
+    """A booking: its confirmation now (one for a whole course), its reminders at the
+    policy's offsets."""
+    now = now or timezone.now()
+    channels = channels_for(_patient(appointment))
+    # A course books all its sessions at once: one confirmation lists them all (the key
+    # makes those of the later sessions no-ops); each session keeps its own reminders.
+    key = f"course-{appointment.course_id}" if appointment.course_id else ""
+    confirmations = [
+        _row(
+            appointment.patient_id,
+            c,
+            MessageKind.CONFIRMATION,
+            now,
+            appointment_id=appointment.pk,
+            key=key,
+        )
+        for c in channels
+    ]
+    _save(confirmations + _reminders(appointment, channels, now))
+
+
+def on_rescheduled(appointment: Appointment, *, now: datetime | None = None) -> None:
+    """A move: every reminder not yet delivered follows the session to its new time (one
+    delivered already is not repeated); reminders for offsets no longer in the policy are
+    voided. A claimed row is taken back: its worker will find it changed and not send."""
+    now = now or timezone.now()
+    existing = list(Message.objects.filter(appointment=appointment, kind=MessageKind.REMINDER))
+    channels = sorted({m.channel for m in existing} | set(channels_for(_patient(appointment))))
+    wanted = {(r.offset_minutes, r.channel): r for r in _reminders(appointment, channels, now)}
+    for message in existing:
+        target = wanted.pop((message.offset_minutes, message.channel), None)
+        if target is None:
+            _void(
+                Message.objects.filter(pk=message.pk),
+                _("The clinic no longer sends this reminder."),
+            )
+        else:
+            _move(message, target)
+    _save(wanted.values())
+
+
+def _move(message: Message, target: Message) -> None:
+    Message.objects.filter(pk=message.pk, status__in=REVIVABLE).update(
+        status=target.status,
+        due_at=target.due_at,
+        next_attempt_at=target.due_at,
+        attempts=0,
+        dispatched_at=None,
+        claim_token="",
+        claimed_at=None,
+        last_error=target.last_error,
+    )
+
+
+def _void(messages: QuerySet[Message], reason: str) -> int:
+    return messages.filter(status__in=UNSENT).update(
+        status=MessageStatus.VOID, last_error=reason, claim_token=""
+    )
+
+
+def void_pending(appointment: Appointment, reason: str) -> int:
+    """Void every message of the appointment not yet delivered."""
+    return _void(Message.objects.filter(appointment=appointment), reason)
+
+
+def on_cancelled(appointment: Appointment, *, now: datetime | None = None) -> None:
+    """A cancellation: nothing more about the session goes out, except the notice."""
+    now = now or timezone.now()
+    void_pending(appointment, _("The appointment was cancelled."))
+    channels = channels_for(_patient(appointment))
+    _save(
+        _row(
+            appointment.patient_id, c, MessageKind.CANCELLATION, now, appointment_id=appointment.pk
+        )
+        for c in channels
+    )
+
+
+def _home_care_advice(appointment: Appointment) -> str:
+    """The home-care advice of the latest signed plan for this treatment, if any."""
+    plan = (
+        TreatmentPlan.objects.filter(
+            consultation__patient_id=appointment.patient_id,
+            consultation__status=ConsultationStatus.SIGNED,
+            treatment_id=appointment.treatment_id,
+        )
+        .exclude(home_care="")
+        .order_by("-consultation__performed_on", "-consultation_id")
+        .values_list("home_care", flat=True)
+        .first()
+    )
+    return plan or ""
+
+
+def on_completed(appointment: Appointment, *, now: datetime | None = None) -> None:
+    """A session done: home-care advice from the plan, and for a course that goes on, a
+    nudge about the next session. Both wait for the end of quiet hours."""
+    now = now or timezone.now()
+    void_pending(appointment, _("The session took place."))
+    policy = calendar_config().policy
+    due = timing.after_quiet_hours(now, policy.quiet_hours_start, policy.quiet_hours_end)
+    kinds: list[tuple[str, dict]] = []
+    advice = _home_care_advice(appointment)
+    if advice:
+        kinds.append((MessageKind.HOME_CARE, {"advice": advice}))
+    if appointment.course_id and not _course_completed(appointment):
+        kinds.append((MessageKind.COURSE_NUDGE, {}))
+    channels = channels_for(_patient(appointment)) if kinds else []
+    _save(
+        _row(appointment.patient_id, c, kind, due, appointment_id=appointment.pk, context=context)
+        for kind, context in kinds
+        for c in channels
+    )
+
+
+def _course_completed(appointment: Appointment) -> bool:
+    return course_progress(appointment.course).completed
+
+
+def enqueue_waitlist_offer(
+    *,
+    patient: Patient,
+    treatment: Treatment,
+    start: datetime,
+    key: str,
+    expires_at: datetime | None = None,
+    practitioner_name: str = "",
+    offer_url: str = "",
+    now: datetime | None = None,
+) -> list[Message]:
+    """Offer a freed slot to a waiting patient, now (a waitlist offer cannot wait for the
+    morning). `key` identifies the offer (e.g. f"waitlist-offer-{offer.pk}"): enqueueing
+    the same key twice yields one message per channel. Call it inside the transaction that
+    creates the offer. Returns the offer's message rows."""
+    now = now or timezone.now()
+    context = {
+        "treatment_id": treatment.pk,
+        "treatment": treatment.name,
+        "start": start.isoformat(),
+        "expires_at": expires_at.isoformat() if expires_at else "",
+        "practitioner": practitioner_name,
+        "url": offer_url,
+    }
+    rows = [
+        _row(patient.pk, c, MessageKind.WAITLIST_OFFER, now, key=key[:120], context=context)
+        for c in channels_for(patient)
+    ]
+    _save(rows)
+    return list(Message.objects.filter(key=key[:120], kind=MessageKind.WAITLIST_OFFER))

@@ -1,0 +1,56 @@
+"""The booking events (appointments.events) that queue patient messages.
+
+Each receiver runs inside the transaction of the change that sent the event, so the
+outbox rows commit or roll back with it. Connected once, in MessagingConfig.ready().
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from appointments import events
+from appointments.calendar import calendar_config
+from appointments.models import Appointment, WaitlistOffer
+from messaging import outbox
+
+
+def _booked(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
+    outbox.on_booked(appointment, now=now)
+
+
+def _rescheduled(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
+    outbox.on_rescheduled(appointment, now=now)
+
+
+def _cancelled(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
+    outbox.on_cancelled(appointment, now=now)
+
+
+def _completed(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
+    outbox.on_completed(appointment, now=now)
+
+
+def _waitlist_offer(sender: Any, *, offer: WaitlistOffer, now: datetime, **kwargs: Any) -> None:
+    entry = offer.entry
+    outbox.enqueue_waitlist_offer(
+        patient=entry.patient,
+        treatment=entry.treatment,
+        start=offer.start,
+        key=f"waitlist-offer-{offer.pk}",
+        expires_at=offer.expires_at,
+        now=now,
+        practitioner_name=calendar_config().names["practitioner"].get(offer.practitioner_id, ""),
+    )
+
+
+def connect() -> None:
+    # dispatch_uid: connecting twice (a second ready()) never sends a message twice.
+    for signal, receiver in (
+        (events.appointment_booked, _booked),
+        (events.appointment_rescheduled, _rescheduled),
+        (events.appointment_cancelled, _cancelled),
+        (events.appointment_completed, _completed),
+        (events.waitlist_offer_made, _waitlist_offer),
+    ):
+        signal.connect(receiver, dispatch_uid=f"messaging.{receiver.__name__}")

@@ -1,0 +1,23 @@
+"""Celery tasks of the messaging app: the outbox sweep and message delivery.
+
+Both take ids (or nothing), load rows and call a service; both are idempotent.
+"""
+
+from celery import shared_task
+from django.db import close_old_connections
+
+from messaging import delivery, dispatch
+
+
+@shared_task(name="messaging.tasks.sweep_outbox", ignore_result=True)
+def sweep_outbox() -> int:
+    """Run by beat every MESSAGES_SWEEP_SECONDS (60): hand due messages to the workers."""
+    close_old_connections()  # connections persist across tasks (CELERY_DB_REUSE_MAX)
+    return dispatch.sweep().dispatched
+
+
+@shared_task(name="messaging.tasks.deliver_messages", ignore_result=True)
+def deliver_messages(message_ids: list[int]) -> int:
+    """Deliver the due rows among `message_ids` that this call manages to claim."""
+    close_old_connections()
+    return delivery.deliver_batch(message_ids).sent

@@ -1,0 +1,71 @@
+"""Pages of the outbox: the signed link a patient opens from a message, and the staff list.
+
+The link page needs no login. GET shows the appointment and one button; POST acts. An
+expired, tampered or used link gets a page that says so, and nothing changes.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.http import require_http_methods
+
+from clinic.roles import Action, can
+from messaging import links
+from messaging.forms import MessageFilterForm
+from messaging.models import LinkAction
+from messaging.selectors import message_list
+
+PAGE_SIZE = 50
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token is in the URL: keep it out of caches, referrers and search engines.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _invalid(request: HttpRequest, error: links.LinkError) -> HttpResponse:
+    with translation.override(error.language or translation.get_language()):
+        return render(request, "messages/link_invalid.html", {"error": error}, status=error.status)
+
+
+@require_http_methods(["GET", "POST"])
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        opened = links.link_open(token)
+    except links.LinkError as error:
+        return _private(_invalid(request, error))
+    with translation.override(opened.message.patient.preferred_language):
+        if request.method == "POST":
+            try:
+                used = links.link_use(token=token, ip=request.META.get("REMOTE_ADDR"))
+            except links.LinkError as error:
+                return _private(_invalid(request, error))
+            context = {"link": used, "appointment": used.appointment, "done": True}
+        else:
+            context = {"link": opened, "appointment": opened.appointment, "done": False}
+        context["cancel"] = context["link"].action == LinkAction.CANCEL
+        return _private(render(request, "messages/link.html", context))
+
+
+@login_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """Every message with its status, filterable by patient, status, kind and channel."""
+    if not can(request.user, Action.MESSAGES_VIEW):
+        raise PermissionDenied
+    form = MessageFilterForm(request.GET or None)
+    page = Paginator(message_list(**form.filters()), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "messages/staff_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
