@@ -10,8 +10,8 @@ test:  ## set up and run the whole test suite (PYTEST_ARGS="-k foo" to narrow it
 bench: ## the benchmark of ../shared/PERFORMANCE.md
 	@bash scripts/bench.sh
 
-lint:  ## ruff and the migrations check
-	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && DJANGO_ENV=test .venv/bin/python manage.py makemigrations --check --dry-run
+lint:  ## ruff, the migrations check and the import contracts (.importlinter)
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && DJANGO_ENV=test .venv/bin/python manage.py makemigrations --check --dry-run && .venv/bin/lint-imports --no-cache
 
 format:
 	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .
