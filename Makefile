@@ -1,8 +1,11 @@
 # The two commands of the README, plus the benchmark and the linters.
-.PHONY: run test bench lint format check
+.PHONY: run dev test bench lint format check
 
-run:   ## set up and run web, Celery worker and beat with demo data
+run:   ## set up, then run the clinic as in production (Procfile: gunicorn, worker, beat) with demo data
 	@bash scripts/run.sh
+
+dev:   ## the same with Django's auto-reloading development server (Procfile.dev)
+	@bash scripts/run.sh --dev
 
 test:  ## set up and run the whole test suite (PYTEST_ARGS="-k foo" to narrow it)
 	@bash scripts/test.sh $(PYTEST_ARGS)

@@ -1,13 +1,17 @@
 """Idempotency-Key for booking writes: a replay returns the first result; the same key
-with a different body is refused (422)."""
+with a different body is refused (422). A key is remembered for IDEMPOTENCY_KEY_HOURS
+(24 h, as payment APIs do): after that it is a new request, and beat deletes the old row."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -54,7 +58,9 @@ def idempotent(request: Request, compute: Callable[[], Response]) -> Response:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{request.user.pk}:{key}"]
             )
-        first = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+        remembered = IdempotencyKey.objects.filter(user=request.user, key=key)
+        remembered.filter(created_at__lt=_window_start()).delete()  # past its window
+        first = remembered.first()
         if first is not None:
             if first.request_hash != digest:
                 raise KeyReused(_("This Idempotency-Key was used with a different request."))
@@ -74,3 +80,13 @@ def idempotent(request: Request, compute: Callable[[], Response]) -> Response:
             body=_storable(response.data),
         )
         return response
+
+
+def _window_start(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+
+
+def prune_expired(*, now: datetime | None = None) -> int:
+    """Delete the keys older than their replay window; returns how many."""
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=_window_start(now)).delete()
+    return deleted

@@ -51,6 +51,7 @@ def production_env() -> dict[str, str]:
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY=SECRET,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        CLINIC_BASE_URL=f"http://127.0.0.1:{PORT}",
         DJANGO_SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback; TLS is the proxy's job
         DJANGO_LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="clinic.settings",

@@ -5,12 +5,15 @@ DJANGO_ENV picks the mode: `development` (default; works with no configuration),
 variables must be set, or start-up stops with a line naming the missing one).
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -74,6 +77,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "axes",
     "csp",
+    "django_guid",
     "clinic",
     "treatments",
     "patients",
@@ -86,6 +90,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",  # first: every later log line has the request id
     "django.middleware.security.SecurityMiddleware",
     "clinic.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -136,6 +141,14 @@ DATABASES = {
     )
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+# A connection kept across requests is checked before reuse, so a restarted database or
+# pooler costs one failed ping, not a failed request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind pgbouncer in transaction mode a server-side cursor may not outlive its
+# transaction's server connection: set DJANGO_DB_TRANSACTION_POOLER=true there.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DJANGO_DB_TRANSACTION_POOLER", default=False
+)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -166,7 +179,34 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep left in the queue while no worker ran is useless once the next is due.
         "options": {"expires": MESSAGES_SWEEP_SECONDS},
     },
+    # Housekeeping (SPEC S12). Offers expire within minutes, so they are checked each minute.
+    "waitlist-expire-offers": {
+        "task": "appointments.tasks.expire_waitlist_offers",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+    "idempotency-keys-prune": {
+        "task": "appointments.tasks.prune_idempotency_keys",
+        "schedule": 3600.0,
+    },
+    "sessions-clear-expired": {
+        "task": "clinic.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=10),  # clinic time (CELERY_TIMEZONE)
+    },
+    "outbox-prune": {
+        "task": "messaging.tasks.prune_outbox",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
+# One beat per deployment, however many hosts start one: celery-redbeat keeps the schedule
+# in Redis and runs it only in the beat that holds a lock there; the others wait for the
+# lock and take over within CELERY_BEAT_LOCK_TIMEOUT seconds when its holder dies.
+CELERY_BEAT_SCHEDULER = "clinic.beat.ClinicBeatScheduler"  # redbeat, riding out Redis restarts
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+CELERY_REDBEAT_REDIS_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
+CELERY_REDBEAT_KEY_PREFIX = "clinic:redbeat:"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 10  # how often beat wakes up, at most (and renews its lock)
+CELERY_REDBEAT_LOCK_TIMEOUT = env.int("CELERY_BEAT_LOCK_TIMEOUT", default=60)
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -248,11 +288,18 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 10
 
+# A booking write's Idempotency-Key is replayed for this long, then forgotten.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+
 # --- Patient messages (the outbox in messaging, SPEC S5) ------------------
-# Links in messages point here; in production the first allowed host over HTTPS.
-CLINIC_BASE_URL = env.str("CLINIC_BASE_URL", default="") or (
-    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
-)
+# Links in messages point here: the address patients reach the clinic at (required in
+# production: a guessed one sends dead links). `make run` sets it to what it serves.
+CLINIC_BASE_URL = required("CLINIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", CLINIC_BASE_URL):
+    raise ImproperlyConfigured(
+        f"CLINIC_BASE_URL must be an http(s) address such as https://clinic.example.com, "
+        f"not {CLINIC_BASE_URL!r}"
+    )
 MESSAGES_FROM_EMAIL = env.str("MESSAGES_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Django's SMTP backend plus the hand-over hook that keeps a message from going twice.
 MESSAGES_EMAIL_BACKEND = env.str(
@@ -276,6 +323,8 @@ MESSAGES_CLAIM_LEASE_SECONDS = env.int("MESSAGES_CLAIM_LEASE_SECONDS", default=1
 MESSAGES_MAX_ATTEMPTS = env.int("MESSAGES_MAX_ATTEMPTS", default=5)
 MESSAGES_RETRY_BASE_SECONDS = env.int("MESSAGES_RETRY_BASE_SECONDS", default=60)
 MESSAGES_LINK_MAX_AGE_DAYS = env.int("MESSAGES_LINK_MAX_AGE_DAYS", default=120)
+# Final messages (sent, failed, void, skipped) are pruned this long after creation.
+MESSAGES_RETENTION_DAYS = env.int("MESSAGES_RETENTION_DAYS", default=400)
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -352,14 +401,61 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 
+# --- Logs and errors ------------------------------------------------------------------
+# One JSON object a line. Each carries the request's id (django-guid: the X-Request-ID the
+# client or proxy sent if it is a UUID, else a new one, returned in the response), and a
+# Celery task carries the id of the request or task that enqueued it.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)],
+}
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="json")  # or "plain", for reading by eye
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        "task_ids": {"()": "django_guid.integrations.celery.log_filters.CeleryTracing"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(correlation_id)s",
+            "timestamp": "time",  # ISO 8601, UTC
+            "rename_fields": {
+                "levelname": "level",
+                "name": "logger",
+                "correlation_id": "request_id",
+            },
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "task_ids"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes.apps": {"level": "WARNING"},  # its start-up banner, on every command
+        "django_guid": {"level": "WARNING"},  # a line per request and task otherwise
     },
 }
+
+# Errors to an error tracker (Sentry or a compatible one) when a DSN is configured. Medical
+# data stays here: no request bodies, no local variables, no user details in the reports.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=DJANGO_ENV,
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        traces_sample_rate=0.0,
+    )

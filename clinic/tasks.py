@@ -1,6 +1,8 @@
-"""Cross-cutting Celery tasks."""
+"""Cross-cutting Celery tasks: beat's heartbeat, the broker round trip, session expiry."""
 
 from celery import shared_task
+from django.core.management import call_command
+from django.db import close_old_connections
 from django.utils import timezone
 
 from clinic import health
@@ -16,3 +18,10 @@ def heartbeat() -> None:
 def echo(value: str) -> str:
     """Round-trip through the broker and a worker; used by the health tests."""
     return value
+
+
+@shared_task(name="clinic.tasks.clear_expired_sessions", ignore_result=True)
+def clear_expired_sessions() -> None:
+    """Run by beat every night: Django's `clearsessions` for the configured session engine."""
+    close_old_connections()
+    call_command("clearsessions")

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import secrets
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django_guid import clear_guid, get_guid, set_guid
 
 from appointments.calendar import calendar_config
 from appointments.models import Status
@@ -126,6 +127,22 @@ def _mine(message: Message, token: str, status: str = MessageStatus.SENDING) -> 
 
 
 def _deliver(message: Message, token: str, outlets: _Outlets, result: BatchResult) -> None:
+    # The log lines of this message carry the id of the request that caused it.
+    with _request_id(message.request_id):
+        _deliver_one(message, token, outlets, result)
+
+
+@contextlib.contextmanager
+def _request_id(value: str) -> Iterator[None]:
+    task_id = get_guid()
+    set_guid(value or task_id)
+    try:
+        yield
+    finally:
+        set_guid(task_id) if task_id else clear_guid()
+
+
+def _deliver_one(message: Message, token: str, outlets: _Outlets, result: BatchResult) -> None:
     now = timezone.now()
     reason = why_not(message, now)
     if reason is not None:
@@ -137,6 +154,7 @@ def _deliver(message: Message, token: str, outlets: _Outlets, result: BatchResul
     try:
         _send(message, outlets, handed, now)
         result.sent += 1
+        log.info("message %s sent: %s by %s", message.pk, message.kind, message.channel)
     except HandoverRefused:
         result.refused += 1
     except DeliveryFailed as exc:

@@ -78,6 +78,9 @@ class Message(models.Model):
     # the offered slot): copied when the message is created.
     context = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The id of the request (or task) whose change created the message: the worker's log
+    # lines about the message carry it, so a booking can be followed to its emails.
+    request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         # The table keeps the name it had when the outbox was part of appointments: the

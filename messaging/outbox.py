@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_guid import get_guid
 
 from appointments.calendar import calendar_config
 from appointments.models import Appointment, ClinicPolicy
@@ -52,7 +53,13 @@ def _patient(appointment: Appointment) -> Patient:
 
 def _row(patient_id: int, channel: str, kind: str, due: datetime, **fields: object) -> Message:
     return Message(
-        patient_id=patient_id, channel=channel, kind=kind, due_at=due, next_attempt_at=due, **fields
+        patient_id=patient_id,
+        channel=channel,
+        kind=kind,
+        due_at=due,
+        next_attempt_at=due,
+        request_id=get_guid() or "",
+        **fields,
     )
 
 

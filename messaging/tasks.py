@@ -6,7 +6,7 @@ Both take ids (or nothing), load rows and call a service; both are idempotent.
 from celery import shared_task
 from django.db import close_old_connections
 
-from messaging import delivery, dispatch
+from messaging import delivery, dispatch, retention
 
 
 @shared_task(name="messaging.tasks.sweep_outbox", ignore_result=True)
@@ -21,3 +21,10 @@ def deliver_messages(message_ids: list[int]) -> int:
     """Deliver the due rows among `message_ids` that this call manages to claim."""
     close_old_connections()
     return delivery.deliver_batch(message_ids).sent
+
+
+@shared_task(name="messaging.tasks.prune_outbox", ignore_result=True)
+def prune_outbox() -> int:
+    """Every night: remove the final messages past the retention period (messaging.retention)."""
+    close_old_connections()
+    return retention.outbox_prune()

@@ -1,54 +1,52 @@
 #!/usr/bin/env bash
-# `make run`: set everything up, load the demo clinic, then run the web server, a Celery
-# worker and Celery beat in the foreground. Ctrl-C stops all three.
+# `make run` (and `make dev`): set everything up, load the demo clinic, then run the clinic
+# as it runs in production on one server: gunicorn with several workers, a Celery worker
+# and one Celery beat, under honcho (Procfile). Ctrl-C or SIGTERM stops all of them; when
+# one dies, honcho says which and with what exit status, stops the others, and this
+# script exits with that status.
+#   scripts/run.sh         Procfile: gunicorn, DEBUG off, static files by whitenoise
+#   scripts/run.sh --dev   Procfile.dev: Django's auto-reloading server, CONN_MAX_AGE=0
 source "$(dirname "$0")/lib.sh"
+PROCFILE=Procfile
+if [ "${1:-}" = "--dev" ]; then
+  PROCFILE=Procfile.dev
+  export DJANGO_CONN_MAX_AGE=0  # the development server opens a thread per request
+fi
 ensure_all
-export DJANGO_ENV="${DJANGO_ENV:-development}"
 cd "$ROOT"
 PY="$VENV/bin/python"
+export PATH="$VENV/bin:$PATH"
+export DJANGO_ENV="${DJANGO_ENV:-development}"
+# The production shape: no debug pages, static files collected and served by whitenoise.
+if [ "$PROCFILE" = Procfile ]; then export DJANGO_DEBUG="${DJANGO_DEBUG:-false}"; fi
+HOST="${CLINIC_HOST:-127.0.0.1}"
+PORT="${CLINIC_PORT:-8000}"
+export GUNICORN_BIND="$HOST:$PORT"
+# Links in messages point at what is served here, unless the clinic set its public address.
+export CLINIC_BASE_URL="${CLINIC_BASE_URL:-http://$HOST:$PORT}"
+export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-$HOST,localhost,127.0.0.1}"
+export PYTHONUNBUFFERED=1
 
 compile_translations
 log "Migrating the database"
 "$PY" manage.py migrate --noinput -v 0
+log "Collecting static files"
+"$PY" manage.py collectstatic --noinput -v 0
 log "Loading the demo clinic"
 "$PY" manage.py load_demo
 
-pids=()
-start() {  # start NAME CMD...: each service in its own process group, so it can be stopped whole.
-  local name=$1; shift
-  setsid "$@" > >(sed -u "s/^/[$name] /") 2>&1 &
-  pids+=($!)
-}
-stop() {
-  trap - INT TERM EXIT
-  log "Stopping web, worker and beat"
-  for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
-  for _ in $(seq 1 100); do
-    alive=0; for p in "${pids[@]}"; do kill -0 -- "-$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break; sleep 0.1
-  done
-  for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  log "Stopped."
-}
-trap stop INT TERM EXIT
-
-start web "$PY" manage.py runserver 127.0.0.1:8000 --noreload
-start worker "$VENV/bin/celery" -A clinic worker --loglevel INFO --concurrency 2
-start beat "$VENV/bin/celery" -A clinic beat --loglevel INFO --schedule "$VAR/celerybeat-schedule"
-
 cat <<MSG
 
-  Clinic app:        http://127.0.0.1:8000/
-  API docs:          http://127.0.0.1:8000/api/docs/
-  Health:            http://127.0.0.1:8000/api/health/
-  Admin:             http://127.0.0.1:8000/admin/
+  Clinic app:        $CLINIC_BASE_URL/
+  API docs:          $CLINIC_BASE_URL/api/docs/
+  Health:            $CLINIC_BASE_URL/api/health/
+  Admin:             $CLINIC_BASE_URL/admin/
   Outgoing mail:     $VAR/mail/ (one file per message)
 
 $("$PY" manage.py load_demo --logins-only)
 
-  Press Ctrl-C to stop web, worker and beat.
+  Processes ($PROCFILE): web (${WEB_CONCURRENCY:-2} workers), worker, beat.
+  Press Ctrl-C to stop them all.
 
 MSG
-# Wait until any of the three exits (or Ctrl-C), then stop the others.
-wait -n "${pids[@]}" || true
+exec "$VENV/bin/honcho" start --procfile "$PROCFILE" 2>&1

@@ -12,6 +12,7 @@ PROD_ENV = {
     "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
     "DATABASE_URL": "postgres://clinic:clinic@127.0.0.1:5432/clinic",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "CLINIC_BASE_URL": "https://clinic.example.com",
 }
 
 
@@ -38,11 +39,19 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_refuses_to_start_without_a_database_or_allowed_hosts():
-    for name in ("DATABASE_URL", "DJANGO_ALLOWED_HOSTS", "REDIS_URL"):
+    for name in ("DATABASE_URL", "DJANGO_ALLOWED_HOSTS", "REDIS_URL", "CLINIC_BASE_URL"):
         result = run_manage("check", drop=(name,))
         assert result.returncode != 0, name
         assert name in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_a_base_url_that_is_not_an_address_is_refused_in_one_line():
+    result = run_manage("check", CLINIC_BASE_URL="clinic.example.com/booking")
+    assert result.returncode != 0
+    assert "CLINIC_BASE_URL must be an http(s) address" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_an_unknown_environment_name_is_refused_in_one_line():
