@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import signal
 import subprocess
 import threading
 import urllib.error
@@ -20,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, VENV_BIN, child_env, free_port, wait_until
+from tests.servers import start_gunicorn, stop_gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -39,15 +38,7 @@ def json_lines(text: str) -> list[dict]:
 def test_the_server_logs_json_lines_that_name_the_request(live_db, tmp_path: Path):
     port, log = free_port(), tmp_path / "web.log"
     env = child_env(GUNICORN_BIND=f"127.0.0.1:{port}")
-    with log.open("wb") as out:
-        web = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "clinic.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    web = start_gunicorn(env, log)
     try:
         assert wait_until(lambda: "Booting worker" in log.read_text(), timeout=30)
         given = uuid.uuid4().hex
@@ -60,8 +51,7 @@ def test_the_server_logs_json_lines_that_name_the_request(live_db, tmp_path: Pat
         assert answer.value.headers["X-Request-ID"] == given
         assert wait_until(lambda: "Not Found" in log.read_text(), timeout=10)
     finally:
-        os.killpg(web.pid, signal.SIGTERM)
-        web.wait(20)
+        stop_gunicorn(web)
 
     records = json_lines(log.read_text())
     [not_found] = [r for r in records if r["message"].startswith("Not Found: /no-such-page/")]

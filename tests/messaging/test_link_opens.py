@@ -4,9 +4,7 @@ email with CLINIC_BASE_URL, the SMTP server receives it, and the production WSGI
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import urllib.request
 from collections.abc import Iterator
@@ -16,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from tests.appointments.clinic_setup import build_clinic, days_ahead, local
-from tests.conftest import ROOT, VENV_BIN, RedisServer, child_env, free_port, wait_until
+from tests.conftest import RedisServer, child_env, free_port, wait_until
 from tests.factories import consult, patient, screen
 from tests.messaging.conftest import FAST, CeleryProcess, Outbox
 from tests.messaging.helpers import book
 from tests.messaging.smtp import RecordingSMTPServer
+from tests.servers import start_gunicorn, stop_gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -48,15 +47,7 @@ def served(live_db, redis_server: RedisServer, tmp_path: Path) -> Iterator[Serve
         EMAIL_PORT=str(smtp.port),
         **FAST,
     )
-    with (tmp_path / "web.log").open("wb") as log:
-        web = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "clinic.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    web = start_gunicorn(env, tmp_path / "web.log")
     box = Outbox(
         redis=redis_server,
         worker=CeleryProcess("worker", tmp_path / "worker.log", env),
@@ -66,8 +57,7 @@ def served(live_db, redis_server: RedisServer, tmp_path: Path) -> Iterator[Serve
     yield Served(base_url, box, web)
     box.stop()
     smtp.stop()
-    os.killpg(web.pid, signal.SIGTERM)
-    web.wait(20)
+    stop_gunicorn(web)
 
 
 def _text(email) -> str:
