@@ -38,6 +38,11 @@ ensure_system_packages() {
   apt_install postgresql postgresql-contrib redis-server gettext "$@"
 }
 
+ensure_faketime() {
+  # faketime: Debian's libfaketime wrapper, for `TEST_CLOCK=... make test` only.
+  apt_install faketime
+}
+
 compile_translations() {
   # locale/*/LC_MESSAGES/django.po -> .mo (git-ignored); skips a .mo newer than its .po.
   (cd "$ROOT" && "$VENV/bin/python" manage.py compilemessages --ignore '.venv' --ignore 'staticfiles' -v 0)

@@ -14,8 +14,16 @@ import pytest
 
 from appointments.models import Appointment, Course, SessionRecord, WaitlistEntry, WaitlistOffer
 from clinic.roles import Role
-from tests.appointments.clinic_setup import build_clinic, days_ahead, local, started_today
+from tests.appointments.clinic_setup import (
+    at_clinic_now,
+    build_clinic,
+    days_ahead,
+    local,
+    started_today,
+)
 from tests.factories import api, consult, patient, screen, staff, token_api
+
+pytestmark = at_clinic_now
 
 COLUMNS = ["anonymous", "own", "other", "reception", "dermatologist", "manager"]
 OK = "ok"

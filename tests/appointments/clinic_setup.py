@@ -1,10 +1,12 @@
-"""A small clinic for scheduling tests: practitioners, rooms, devices and hours."""
+"""A small clinic for scheduling tests: practitioners, rooms, devices and hours, and the
+clock that tests booking relative to now run at (`at_clinic_now`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from django.utils import timezone
 
 from appointments.calendar import zone
@@ -64,6 +66,22 @@ def build_clinic(
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=zone())
+
+
+# The clock of the tests that book relative to now: Wednesday 10 June 2026, 10:00 in Kyiv.
+# Inside every test clinic's hours (and the demo clinic's, Monday to Saturday), outside
+# quiet hours, ten weeks after a daylight-saving change and four months before the next,
+# so "tomorrow at 10:00", "in three days" and "24 hours before" mean the same whatever the
+# real date and hour. Given in UTC: a ZoneInfo would make time-machine set the process's
+# TZ too.
+CLINIC_NOW = local(date(2026, 6, 10), 10).astimezone(UTC)
+
+# `pytestmark = at_clinic_now` (time-machine's marker): the test runs at CLINIC_NOW, the
+# clock ticking on from there; `time_machine.move_to(...)` in a test goes elsewhere. Only
+# for tests that stay in this process: a Celery worker, a server process or Chromium
+# would still see the real clock (those tests are written to pass at any hour instead,
+# and `TEST_CLOCK=... make test` runs the whole suite at a chosen one).
+at_clinic_now = pytest.mark.time_machine(CLINIC_NOW)
 
 
 def days_ahead(n: int) -> date:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.db import transaction
@@ -16,8 +16,10 @@ from appointments.models import Appointment, ClinicPolicy, Closure, WorkingExcep
 from appointments.services import appointment_book
 from clinic.audit import Actor
 from clinic.roles import Role
-from tests.appointments.clinic_setup import build_clinic, days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, build_clinic, days_ahead, local
 from tests.factories import api, consult, patient, screen, staff, token_api
+
+pytestmark = at_clinic_now
 
 WORK = (time(9), time(18))
 
@@ -118,10 +120,18 @@ def test_nothing_is_offered_in_a_closure_outside_hours_or_inside_the_notice(
 # --- Daylight saving (Europe/Kyiv: 2027-03-28 03:00 -> 04:00, 2027-10-31 04:00 -> 03:00) ----
 
 
+def a_month_before(day: date) -> datetime:
+    """The clock of a test about `day`: the days around it are ahead, whatever the date."""
+    return local(day - timedelta(days=30), 10).astimezone(UTC)
+
+
 @pytest.mark.parametrize(
     "change_day", [date(2027, 3, 28), date(2027, 10, 31)], ids=["spring", "autumn"]
 )
-def test_a_ten_oclock_session_stays_at_ten_on_both_sides_of_the_change(db, change_day):
+def test_a_ten_oclock_session_stays_at_ten_on_both_sides_of_the_change(
+    db, time_machine, change_day
+):
+    time_machine.move_to(a_month_before(change_day))
     clinic = build_clinic(practitioners=1, rooms=2, devices=1, booking_horizon_days=800)
     desk = staff(Role.RECEPTION)
     client = token_api(desk)
@@ -144,7 +154,8 @@ def test_a_ten_oclock_session_stays_at_ten_on_both_sides_of_the_change(db, chang
 @pytest.mark.parametrize(
     "change_day", [date(2027, 3, 28), date(2027, 10, 31)], ids=["spring", "autumn"]
 )
-def test_availability_on_a_change_day_has_the_usual_number_of_slots(db, change_day):
+def test_availability_on_a_change_day_has_the_usual_number_of_slots(db, time_machine, change_day):
+    time_machine.move_to(a_month_before(change_day))
     clinic = build_clinic(practitioners=1, rooms=1, devices=1, booking_horizon_days=800)
     counts = {
         day: len(free_slots(treatment=clinic.consultation, start=day, end=day))

@@ -7,8 +7,16 @@ from django.utils import timezone
 
 from appointments.models import Appointment, Closure, WorkingException
 from clinic.roles import Role
-from tests.appointments.clinic_setup import build_clinic, days_ahead, later_today, local
+from tests.appointments.clinic_setup import (
+    at_clinic_now,
+    build_clinic,
+    days_ahead,
+    later_today,
+    local,
+)
 from tests.factories import api, consult, patient, screen, staff, token_api
+
+pytestmark = at_clinic_now
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from django.db import connection
 
 from appointments.models import Appointment
 from clinic.roles import Role
-from tests.appointments.clinic_setup import build_clinic, days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, build_clinic, days_ahead, local
 from tests.factories import patient, screen, staff, token_api
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, at_clinic_now]
 N = 50
 
 

@@ -15,8 +15,10 @@ from django.utils import timezone
 from appointments.calendar import local_date, zone
 from appointments.models import Appointment, Course, Status
 from clinic.roles import Role
-from tests.appointments.clinic_setup import build_clinic, days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, build_clinic, days_ahead, local
 from tests.factories import consult, patient, screen, staff, token_api, treatment
+
+pytestmark = at_clinic_now
 
 MASSAGE = "microcurrent-massage-face"
 

@@ -12,10 +12,10 @@ from appointments.models import Appointment, ClinicPolicy, Status
 from appointments.services import appointment_book
 from clinic.audit import Actor
 from clinic.roles import Role
-from tests.appointments.clinic_setup import build_clinic, days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, build_clinic, days_ahead, local
 from tests.factories import consult, login_staff, patient, screen, staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, at_clinic_now]
 FACE = "microcurrent-therapy-face"
 
 

@@ -10,8 +10,10 @@ from django.utils import timezone
 from appointments.models import OfferStatus, WaitlistOffer
 from appointments.services.waitlist import waitlist_expire_offers
 from clinic.roles import Role
-from tests.appointments.clinic_setup import build_clinic, days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, build_clinic, days_ahead, local
 from tests.factories import api, patient, staff
+
+pytestmark = at_clinic_now
 
 
 @pytest.fixture

@@ -18,9 +18,11 @@ from tests.browser.pages import check_layout, log_in, verification_link
 pytestmark = pytest.mark.browser
 
 
-def pick_day(page: Page, *, days_ahead: int = 0) -> None:
-    """In the picker: the first listed day at least `days_ahead` days away. HTMX swaps in
-    its free times, moves the focus to them and puts the day in the address bar."""
+def pick_day(page: Page, *, days_ahead: int = 1) -> None:
+    """In the picker: the first listed day at least `days_ahead` days away (not today by
+    default: today's first time lies just past the minimum notice, and may be inside it a
+    second later, when the booking is confirmed). HTMX swaps in its free times, moves the
+    focus to them and puts the day in the address bar."""
     first_day = timezone.localdate() + timedelta(days=days_ahead)
     days = page.locator("ul.days a.day")
     expect(days.first).to_be_visible()
@@ -31,7 +33,7 @@ def pick_day(page: Page, *, days_ahead: int = 0) -> None:
     expect(page).to_have_url(re.compile(r"\?day="))
 
 
-def choose_day_and_time(page: Page, *, days_ahead: int = 0) -> None:
+def choose_day_and_time(page: Page, *, days_ahead: int = 1) -> None:
     pick_day(page, days_ahead=days_ahead)
     page.locator("ul.times a.time").first.click()
 

@@ -13,12 +13,12 @@ from clinic.audit import Actor
 from clinic.models import AuditEvent
 from clinic.roles import Role
 from patients.models import Consultation
-from tests.appointments.clinic_setup import days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.desk.helpers import book, booked_earlier_today, cleared_patient, client_for
 from tests.factories import all_contraindications, patient, screen, staff
 from treatments.models import Contraindication
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, at_clinic_now]
 
 
 @pytest.fixture

@@ -9,8 +9,16 @@ import pytest
 from appointments.models import Appointment, SessionRecord, Status
 from clinic.models import AuditEvent
 from clinic.roles import Role
-from tests.appointments.clinic_setup import build_clinic, days_ahead, local, started_today
+from tests.appointments.clinic_setup import (
+    at_clinic_now,
+    build_clinic,
+    days_ahead,
+    local,
+    started_today,
+)
 from tests.factories import api, consult, patient, screen, staff, token_api
+
+pytestmark = at_clinic_now
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 import pytest
 
 from appointments.models import Appointment, Course
-from tests.appointments.clinic_setup import days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.desk.helpers import book, cleared_patient
 from tests.factories import patient, screen
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, at_clinic_now]
 
 
 def next_monday() -> date:

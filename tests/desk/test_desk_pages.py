@@ -13,11 +13,11 @@ from appointments.services import appointment_cancel
 from clinic.audit import Actor
 from clinic.roles import Role
 from patients.models import Patient, Screening
-from tests.appointments.clinic_setup import days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.desk.helpers import book, booked_earlier_today, cleared_patient, client_for
 from tests.factories import patient, screen, staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, at_clinic_now]
 
 
 def slot(start, practitioner=None) -> str:

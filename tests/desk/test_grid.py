@@ -14,11 +14,11 @@ from appointments.services import appointment_check_in, appointment_mark_no_show
 from clinic.audit import Actor
 from clinic.roles import Role
 from desk import grid
-from tests.appointments.clinic_setup import build_clinic, days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, build_clinic, days_ahead, local
 from tests.desk.helpers import book, booked_earlier_today, cleared_patient
 from tests.factories import patient, staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, at_clinic_now]
 FULL_DAY_MAX_QUERIES = 6
 
 

@@ -6,11 +6,11 @@ from django.utils import timezone
 
 from clinic.roles import Role
 from messaging.models import Message, MessageKind, MessageStatus
-from tests.appointments.clinic_setup import days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.factories import api, login_staff, patient, staff
 from tests.messaging.helpers import book, desk_book
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, at_clinic_now]
 
 LIST = "/api/messages/"
 PREFS = "/api/messages/preferences/"

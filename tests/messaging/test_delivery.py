@@ -15,12 +15,12 @@ from messaging import compose, delivery
 from messaging.models import Message, MessageKind, MessageStatus
 from messaging.sms import LocmemSmsBackend, SmsError
 from patients import services as patient_services
-from tests.appointments.clinic_setup import days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.conftest import free_port
 from tests.factories import patient
 from tests.messaging.helpers import book, desk_book, make_all_due
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, at_clinic_now]
 
 
 def due_ids() -> list[int]:

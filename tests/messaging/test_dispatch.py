@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from messaging import dispatch
 from messaging.models import Message, MessageKind, MessageStatus
-from tests.appointments.clinic_setup import build_clinic, days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, build_clinic, days_ahead, local
 from tests.conftest import RedisServer
 from tests.factories import patient
 from tests.messaging.helpers import desk_book
+
+pytestmark = at_clinic_now
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from django.utils import timezone
 from appointments.models import Appointment, Status
 from messaging import compose, links
 from messaging.models import LinkAction, Message, MessageKind, MessageLinkUse, MessageStatus
-from tests.appointments.clinic_setup import days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.factories import patient
 from tests.messaging.helpers import book, desk_book
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, at_clinic_now]
 
 
 @pytest.fixture

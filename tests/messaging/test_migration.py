@@ -12,8 +12,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from messaging.models import Message, MessageLinkUse
-from tests.appointments.clinic_setup import days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.messaging.helpers import book
+
+pytestmark = at_clinic_now
 
 OLD_LAYOUT = [("appointments", "0004_messages"), ("messaging", None)]
 

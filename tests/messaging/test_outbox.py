@@ -13,7 +13,7 @@ from clinic.errors import Conflict
 from clinic.roles import Role
 from messaging import outbox, timing
 from messaging.models import Message, MessageChannel, MessageKind, MessageStatus
-from tests.appointments.clinic_setup import days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.factories import consult, patient, screen, staff
 from tests.messaging.helpers import (
     book,
@@ -23,7 +23,7 @@ from tests.messaging.helpers import (
     reminders,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, at_clinic_now]
 
 
 def test_a_booking_30_hours_ahead_gets_one_24h_and_one_2h_reminder_at_the_right_local_times(

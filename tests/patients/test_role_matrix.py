@@ -4,9 +4,8 @@ Roles: anonymous, the patient themself ("own"), another patient ("other"), recep
 dermatologist, manager. A cell is the status the endpoint must answer.
 """
 
-from datetime import date
-
 import pytest
+from django.utils import timezone
 
 from clinic.roles import Role
 from patients.models import Consultation
@@ -116,7 +115,7 @@ def bodies(name: str, ctx: dict) -> dict | None:
         "merge": {"duplicate": ctx["dup"]},
         "screening": {"answers": {slug: False for slug in all_contraindications()}},
         "consent": {"version": 1},
-        "consultation": {"anamnesis": "Notes", "performed_on": str(date.today())},
+        "consultation": {"anamnesis": "Notes", "performed_on": str(timezone.localdate())},
         "draft_patch": {"anamnesis": "Updated"},
         "amend": {
             "reason": "Typo in anamnesis",

@@ -21,11 +21,11 @@ from clinic.audit import Actor
 from clinic.roles import Role
 from messaging.models import Message, MessageStatus
 from reports.selectors import report
-from tests.appointments.clinic_setup import days_ahead, local
+from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.desk.helpers import booked_earlier_today, cleared_patient, client_for
 from tests.factories import staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, at_clinic_now]
 
 
 @pytest.fixture
