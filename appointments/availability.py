@@ -8,6 +8,7 @@ subtract and intersect. Nothing here reads history outside the window.
 from __future__ import annotations
 
 import functools
+import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -110,10 +111,13 @@ def _resource_starts(
 
 
 def booking_window(config: CalendarConfig, *, staff: bool, now: datetime) -> tuple[int, int]:
-    """Earliest and latest start allowed now: minimum notice (patients) and horizon."""
+    """Earliest and latest start allowed now: after now and the minimum notice (patients),
+    before the horizon. Rounded up to whole seconds: at 10:00:00.4 a 10:00 start is past
+    (booking refuses it), and 12:00 is not two hours ahead."""
     policy = config.policy
     notice = 0 if staff else policy.patient_min_notice_minutes * 60
-    return epoch(now) + notice, epoch(now + timedelta(days=policy.booking_horizon_days)) + 1
+    earliest = max(math.floor(now.timestamp()) + 1, math.ceil(now.timestamp()) + notice)
+    return earliest, epoch(now + timedelta(days=policy.booking_horizon_days)) + 1
 
 
 def free_slots(
