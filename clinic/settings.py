@@ -5,6 +5,7 @@ DJANGO_ENV picks the mode: `development` (default; works with no configuration),
 variables must be set, or start-up stops with a line naming the missing one).
 """
 
+import logging
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -444,6 +445,10 @@ LOGGING = {
         "django_guid": {"level": "WARNING"},  # a line per request and task otherwise
     },
 }
+
+# Python's warnings (a missing static folder, a deprecation) become log records too, so
+# every line a process writes is one JSON object.
+logging.captureWarnings(True)
 
 # Errors to an error tracker (Sentry or a compatible one) when a DSN is configured. Medical
 # data stays here: no request bodies, no local variables, no user details in the reports.
