@@ -37,6 +37,8 @@ pg_restore --file=/dev/null "$partial"  # every part of it reads back, or this f
 mv "$partial" "$file"
 echo "$file"
 
-# Keep DAYS days: remove the older dumps (only ours, by their name).
-find "$dir" -maxdepth 1 -type f -name 'clinic-*.dump' -mmin +$((days * 24 * 60)) -print -delete \
+# Keep DAYS days: remove the older dumps (only ours, by their name), never the one just
+# made, whatever its file time says (a clock that is off, a share that stamps its own time).
+find "$dir" -maxdepth 1 -type f -name 'clinic-*.dump' ! -name "${file##*/}" \
+  -mmin +$((days * 24 * 60)) -print -delete \
   | sed 's/^/removed old backup: /' >&2
