@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 RECEPTION = "bench-reception"
-BACKEND = "patients.auth.RoleAwareBackend"
+BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
 
 def desk_day(today: date | None = None) -> date:

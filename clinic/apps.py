@@ -7,6 +7,7 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self) -> None:
-        from clinic import permissions, security  # noqa: F401  (security: auth signal receivers)
+        from clinic import access, permissions, security  # noqa: F401  (security: receivers)
 
+        access.connect_receivers()
         post_migrate.connect(permissions.sync_group_permissions)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
+
+from clinic.access import access_of
 
 
 class Role(StrEnum):
@@ -98,12 +99,7 @@ _OWN: frozenset[Action] = frozenset(
 def roles_of(user: User | AnonymousUser) -> frozenset[Role]:
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_clinic_roles", None)
-    if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        cached = frozenset(Role(n) for n in names if n in Role._value2member_map_)
-        user._clinic_roles = cached
-    return cached
+    return access_of(user).roles
 
 
 def has_role(user: User | AnonymousUser, *roles: Role) -> bool:
@@ -118,18 +114,7 @@ def patient_id_of(user: User | AnonymousUser) -> int | None:
     """The Patient record linked to this login, if the user is a patient."""
     if Role.PATIENT not in roles_of(user):
         return None
-    cached = getattr(user, "_clinic_patient_id", False)
-    if cached is False:
-        # Through the login's reverse one-to-one `patient` (patients.Patient.user): the
-        # roles need the record's id only, and clinic imports no app.
-        cached = (
-            get_user_model()
-            .objects.filter(pk=user.pk, patient__merged_into__isnull=True)
-            .values_list("patient__id", flat=True)
-            .first()
-        )
-        user._clinic_patient_id = cached
-    return cached
+    return access_of(user).patient_id
 
 
 def _owner_patient_id(obj: Any) -> int | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from allauth.account.authentication import get_authentication_records
@@ -16,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.contrib.sessions.models import Session
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -137,7 +137,9 @@ def end_sessions(user: Any, *, keep: str | None) -> int:
     """End every session of the user but `keep`."""
     rows = UserSession.objects.filter(user=user).exclude(session_key=keep or "")
     keys = list(rows.values_list("session_key", flat=True))
-    Session.objects.filter(session_key__in=keys).delete()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    for key in keys:  # through the engine: from the shared cache as well as the table
+        store.delete(key)
     rows.delete()
     return len(keys)
 

@@ -9,6 +9,7 @@ import logging
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -156,8 +157,27 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Redis and Celery -----------------------------------------------------------------
+# --- Redis, the shared cache and Celery -----------------------------------------------
 REDIS_URL = required("REDIS_URL", "redis://127.0.0.1:6379/" + ("15" if TESTING else "0"))
+# One cache for every process and host (Redis, a database number of its own): sessions,
+# allauth's rate limits and used authenticator codes, DRF throttles, users' roles
+# (clinic.access) and the app's own caches. A per-process cache would let each worker
+# count its own limits and accept a used code again.
+# CACHE_URL defaults to the broker's Redis, database 1 (13 in tests).
+CACHE_URL = env.str("CACHE_URL", default="") or urlunsplit(
+    urlsplit(REDIS_URL)._replace(path="/13" if TESTING else "/1")
+)
+if urlsplit(CACHE_URL)._replace(query="") == urlsplit(REDIS_URL)._replace(query=""):
+    # clearing the cache (FLUSHDB) would drop the queued tasks and the beat schedule
+    raise ImproperlyConfigured("CACHE_URL must name another Redis database than REDIS_URL")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="clinic"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
@@ -220,8 +240,7 @@ if TESTING:  # hashing is not what the tests measure
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login outright
-    "patients.auth.RoleAwareBackend",  # first: loads the roles with the user in one query
-    "allauth.account.auth_backends.AuthenticationBackend",  # log in by email
+    "allauth.account.auth_backends.AuthenticationBackend",  # username or email
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "appointments:mine"
@@ -331,7 +350,7 @@ MESSAGES_RETENTION_DAYS = env.int("MESSAGES_RETENTION_DAYS", default=400)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous caller gets 401 with a WWW-Authenticate header.
-        "patients.auth.RoleAwareTokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -385,7 +404,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-SESSION_ENGINE = "clinic.sessions"  # Django's database sessions, read with less overhead
+# Sessions are read from the shared cache and written through to the database, so a
+# session outlives a Redis restart or eviction (Django's cached_db).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "clinic.errors.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the CSRF token from the cookie

@@ -4,6 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 # The tests' broker is Redis database 15, apart from the one `make run` uses.
 export REDIS_URL="${CLINIC_TEST_REDIS_URL:-redis://127.0.0.1:${CLINIC_REDIS_PORT:-6379}/15}"
+# and the shared cache database 13 (each test starts with it emptied: FLUSHDB).
+export CACHE_URL="${CLINIC_TEST_CACHE_URL:-redis://127.0.0.1:${CLINIC_REDIS_PORT:-6379}/13}"
 # chromium: Debian's browser, which the Playwright tests drive (never a downloaded one).
 ensure_all chromium
 export DJANGO_ENV=test

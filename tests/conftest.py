@@ -50,6 +50,7 @@ def child_env(**extra: str) -> dict[str, str]:
         DJANGO_ENV="test",
         DATABASE_URL=test_database_url(),
         REDIS_URL=settings.REDIS_URL,
+        CACHE_URL=settings.CACHE_URL,
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
@@ -190,9 +191,10 @@ def celery_worker_process(
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty Django cache (in-process in tests): allauth counts
-    logins per IP there for its rate limits ("login": 30 a minute) and remembers used
-    authenticator codes; one test's counts must not refuse the next test's login."""
+    """Each test starts with an empty shared cache (its own Redis database in tests,
+    scripts/test.sh): allauth counts logins per IP there for its rate limits ("login": 30
+    a minute) and remembers used authenticator codes; one test's counts must not refuse
+    the next test's login."""
     from django.core.cache import cache
 
     cache.clear()

@@ -6,7 +6,9 @@ import time
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -14,7 +16,6 @@ from django.test.utils import CaptureQueriesContext
 from clinic.auth import has_totp
 from clinic.roles import Role, is_staff_member, patient_id_of, roles_of
 from clinic.security import LOGIN_AT, SEEN_AT
-from patients.auth import RoleAwareBackend
 from tests.factories import enable_totp, login_staff, patient, staff, totp_code
 
 PASSWORD = "pw-123456789"
@@ -118,21 +119,46 @@ def test_removing_the_authenticator_app_stops_staff_access_at_the_next_request(r
     assert refused.json()["error"]["code"] == "second_factor_required"
 
 
-def test_the_session_user_roles_patient_and_second_factor_come_in_one_query(reception):
+def fresh(user):
+    """The user as the next request loads it (Django's backend: one query)."""
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def test_roles_patient_and_second_factor_come_from_the_shared_cache(reception):
     enable_totp(reception)
     own = patient()
+    assert roles_of(fresh(reception)) and roles_of(fresh(own.user))  # the first read fills it
     with CaptureQueriesContext(connection) as queries:
-        desk = RoleAwareBackend().get_user(reception.pk)
-        person = RoleAwareBackend().get_user(str(own.user.pk))  # as the session stores it
-    assert len(queries) == 2
-    assert desk.pk == reception.pk and person.pk == own.user.pk
-    with CaptureQueriesContext(connection) as queries:
+        desk, person = fresh(reception), fresh(own.user)
         assert roles_of(desk) == {Role.RECEPTION} and is_staff_member(desk) and has_totp(desk)
         assert roles_of(person) == {Role.PATIENT} and patient_id_of(person) == own.pk
         assert not has_totp(person)
-    assert len(queries) == 0
-    assert RoleAwareBackend().get_user("not-a-number") is None
-    assert RoleAwareBackend().get_user(10**9) is None
+    assert len(queries) == 2  # loading the two users; their roles came from Redis
+    assert cache.get(f"clinic:access:v:{reception.pk}") is not None
+
+
+def test_a_change_of_role_patient_record_or_authenticator_is_seen_at_the_next_request(
+    reception,
+):
+    enable_totp(reception)
+    assert roles_of(fresh(reception)) == {Role.RECEPTION} and has_totp(fresh(reception))
+    reception.groups.add(Group.objects.get(name=Role.MANAGER))
+    assert roles_of(fresh(reception)) == {Role.RECEPTION, Role.MANAGER}
+    Group.objects.get(name=Role.MANAGER).user_set.remove(reception)  # from the group's side
+    assert roles_of(fresh(reception)) == {Role.RECEPTION}
+    Group.objects.get(name=Role.RECEPTION).user_set.clear()
+    assert roles_of(fresh(reception)) == frozenset()
+    Authenticator.objects.filter(user=reception).delete()
+    assert not has_totp(fresh(reception))
+
+    own, other = patient(), patient()
+    assert patient_id_of(fresh(own.user)) == own.pk
+    login = own.user
+    own.user = None
+    own.save()
+    other.user = login
+    other.save()
+    assert patient_id_of(fresh(login)) == other.pk
 
 
 def test_a_staff_session_that_skipped_the_second_factor_is_ended(reception):

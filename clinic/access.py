@@ -1,0 +1,152 @@
+"""What every request asks about its user: their roles, their own patient record and
+whether they have an authenticator app, kept in the shared cache per user.
+
+Django's stock backends load the user (one query); these three facts would cost three
+more on every request, so they are cached under a key that names a per-user version:
+
+    clinic:access:v:<user id>          -> a random version, made when missing
+    clinic:access:<user id>:<version>  -> (roles, patient id, has authenticator app)
+
+Any change that alters them (group membership, the patient record's login or merge, an
+authenticator added or removed, the user saved) deletes the version key once its
+transaction has committed, so the next request on every process and host reads afresh.
+The version is read before the database: a reader that raced a change and cached the old
+facts cached them under the old version, which nobody reads any more.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+TOTP = "totp"  # allauth's Authenticator.Type.TOTP
+TIMEOUT = 3600  # seconds; a change invalidates at once, this only bounds memory
+
+
+@dataclass(frozen=True)
+class Access:
+    roles: frozenset[str]  # clinic.roles.Role members
+    patient_id: int | None
+    has_totp: bool
+
+
+NOBODY = Access(frozenset(), None, False)
+_ATTR = "_clinic_access"
+
+
+def _version_key(user_id: int) -> str:
+    return f"clinic:access:v:{user_id}"
+
+
+def access_of(user: Any) -> Access:
+    """The user's access facts, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        return NOBODY
+    known = getattr(user, _ATTR, None)
+    if known is None:
+        known = _cached(user)
+        setattr(user, _ATTR, known)
+    return known
+
+
+def _cached(user: Any) -> Access:
+    version = cache.get_or_set(_version_key(user.pk), lambda: uuid.uuid4().hex, TIMEOUT)
+    key = f"clinic:access:{user.pk}:{version}"
+    found = cache.get(key)
+    if found is None:
+        found = _load(user)
+        cache.set(key, ([str(r) for r in found.roles], found.patient_id, found.has_totp), TIMEOUT)
+        return found
+    names, patient_id, totp = found
+    return Access(_roles(names), patient_id, totp)
+
+
+def _roles(names: Any) -> frozenset[str]:
+    from clinic.roles import Role  # which imports this module
+
+    return frozenset(Role(n) for n in names if n in Role._value2member_map_)
+
+
+def _load(user: Any) -> Access:
+    from allauth.mfa.utils import is_mfa_enabled
+    from django.contrib.auth import get_user_model
+
+    roles = _roles(user.groups.values_list("name", flat=True))
+    patient_id = None
+    if "patient" in roles:  # Role.PATIENT
+        # Through the login's reverse one-to-one `patient` (patients.Patient.user): clinic
+        # imports no app.
+        patient_id = (
+            get_user_model()
+            .objects.filter(pk=user.pk, patient__merged_into__isnull=True)
+            .values_list("patient__id", flat=True)
+            .first()
+        )
+    return Access(roles, patient_id, is_mfa_enabled(user, [TOTP]))
+
+
+def forget(user_id: int | None) -> None:
+    """Drop the user's cached access facts once the current transaction commits (at once
+    outside one), and on this object-less path also now, for this process's next read."""
+    if user_id is None:
+        return
+    key = _version_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key), robust=True)
+
+
+def _forget_users(user_ids: Any) -> None:
+    for user_id in user_ids or ():
+        forget(user_id)
+
+
+def _on_user(sender: Any, instance: Any, **kwargs: Any) -> None:
+    forget(instance.pk)
+
+
+def _on_owned(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A row that names a user (`user_id`): an authenticator, a patient record."""
+    forget(getattr(instance, "user_id", None))
+
+
+def _on_membership(sender: Any, instance: Any, action: str, reverse: bool, pk_set, **kw) -> None:
+    if action in ("post_add", "post_remove"):
+        _forget_users(pk_set if reverse else [instance.pk])
+    elif action == "pre_clear":  # the members are known only before the clear
+        _forget_users(instance.user_set.values_list("pk", flat=True) if reverse else [instance.pk])
+
+
+def _on_group(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A role group renamed or deleted: every member's roles change."""
+    if instance.pk is not None:
+        _forget_users(list(instance.user_set.values_list("pk", flat=True)))
+
+
+def forget_on_change(*models: type) -> None:
+    """Forget a user's access facts whenever a row of `models` that names them (`user_id`)
+    is saved or deleted: an app calls this for its own models that feed the facts."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in models:
+        post_save.connect(_on_owned, sender=model, dispatch_uid=f"access-{model.__name__}-s")
+        post_delete.connect(_on_owned, sender=model, dispatch_uid=f"access-{model.__name__}-d")
+
+
+def connect_receivers() -> None:
+    """The user, their groups and allauth's authenticators (ClinicConfig.ready)."""
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+    user = get_user_model()
+    forget_on_change(Authenticator)
+    post_save.connect(_on_user, sender=user, dispatch_uid="access-user-save")
+    post_delete.connect(_on_user, sender=user, dispatch_uid="access-user-delete")
+    m2m_changed.connect(_on_membership, sender=user.groups.through, dispatch_uid="access-groups")
+    post_save.connect(_on_group, sender=Group, dispatch_uid="access-group-save")
+    pre_delete.connect(_on_group, sender=Group, dispatch_uid="access-group-delete")
