@@ -2,27 +2,39 @@
 
 Treatments, practitioners and their hours, opening hours, closures, rooms, devices,
 outages and the policy change rarely but are read by every availability and booking
-request. They are loaded in one go and kept per process for CONFIG_TTL seconds; a save
-or delete of any of them in this process drops the snapshot at once. So a change made in
-the admin reaches every worker within CONFIG_TTL seconds.
+request. They are loaded in one go and kept per process, tagged with the configuration's
+version (`CalendarVersion`, moved by database triggers in the same transaction as any
+change, whoever makes it). So a change committed anywhere is seen everywhere at once:
+
+- `calendar_config()`: the committed configuration. It reads the version (one small
+  query) once per request or Celery task, or on every call outside those, and reloads
+  the snapshot when the version moved.
+- `locked_calendar_config()`: the same inside a transaction that writes bookings. It
+  reads the version `FOR SHARE`, so a configuration change waits for the booking to
+  commit, and a booking waits for a change that is committing: a booking is validated
+  against the configuration that is committed when it commits.
+- `calendar_snapshot()`: for display and for pre-checks whose answer is checked again
+  under the lock: the latest snapshot this process has, with no query.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-import time as _time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from celery.signals import task_postrun, task_prerun
 from django.conf import settings
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.core.signals import request_finished, request_started
+from django.db import connection, transaction
 from django.utils import timezone
 
 from appointments import intervals as iv
 from appointments.models import (
+    CalendarVersion,
     ClinicPolicy,
     Closure,
     Device,
@@ -36,7 +48,6 @@ from appointments.models import (
 )
 from treatments.models import Treatment
 
-CONFIG_TTL = 30.0
 TimeSpan = tuple[time, time]
 
 
@@ -100,11 +111,14 @@ class PractitionerInfo:
 
 @dataclass(frozen=True)
 class CalendarConfig:
+    version: int  # CalendarVersion.version when it was loaded (or older: never newer)
+    day: date  # the local date it was loaded on (it holds exceptions from the day before)
     policy: ClinicPolicy
     treatments: dict[int, Treatment]
     practitioners: dict[int, PractitionerInfo]
     opening: dict[int, list[TimeSpan]]
     closed_days: frozenset[date]
+    closure_reasons: dict[date, str]  # why the clinic is closed on each of those days
     rooms: tuple[int, ...]
     devices: tuple[int, ...]
     outages: dict[int, list[iv.Interval]] = field(default_factory=dict)
@@ -132,7 +146,7 @@ class CalendarConfig:
         return [p for p in self.practitioners.values() if treatment_id in p.treatment_ids]
 
 
-def _load() -> CalendarConfig:
+def _load(version: int) -> CalendarConfig:
     policy, _ = ClinicPolicy.objects.get_or_create(id=1)
     weekly: dict[int, dict[int, list[TimeSpan]]] = defaultdict(lambda: defaultdict(list))
     for h in WorkingHours.objects.filter(practitioner__is_active=True):
@@ -162,11 +176,10 @@ def _load() -> CalendarConfig:
     opening: dict[int, list[TimeSpan]] = defaultdict(list)
     for o in OpeningHours.objects.all():
         opening[o.weekday].append((o.start, o.end))
-    closed: set[date] = set()
+    closed: dict[date, str] = {}
     for c in Closure.objects.filter(end_date__gte=since):
-        closed.update(
-            c.start_date + timedelta(days=i) for i in range((c.end_date - c.start_date).days + 1)
-        )
+        for i in range((c.end_date - c.start_date).days + 1):
+            closed[c.start_date + timedelta(days=i)] = c.reason
     outages: dict[int, list[iv.Interval]] = defaultdict(list)
     for o in DeviceOutage.objects.filter(period__endswith__gte=timezone.now()):
         lo = epoch(o.period.lower) if o.period.lower else 0
@@ -179,11 +192,14 @@ def _load() -> CalendarConfig:
         "device": dict(Device.objects.values_list("id", "name")),
     }
     return CalendarConfig(
+        version=version,
+        day=since + timedelta(days=1),
         policy=policy,
         treatments={t.id: t for t in Treatment.objects.filter(is_active=True)},
         practitioners=practitioners,
         opening=dict(opening),
         closed_days=frozenset(closed),
+        closure_reasons=closed,
         rooms=tuple(Room.objects.filter(is_active=True).values_list("id", flat=True)),
         devices=tuple(Device.objects.filter(is_active=True).values_list("id", flat=True)),
         names=names,
@@ -192,38 +208,70 @@ def _load() -> CalendarConfig:
 
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[float, CalendarConfig]] = {}
+_snapshot: list[CalendarConfig] = []  # this process's latest, at most one
+_scope = threading.local()  # the version read in this request or task, once
 
 
-def calendar_config() -> CalendarConfig:
-    now = _time.monotonic()
+def _read_version(*, lock: bool = False) -> int:
+    table = CalendarVersion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT version FROM {table} WHERE id = 1" + (" FOR SHARE" if lock else "")  # noqa: S608
+        )
+        row = cursor.fetchone()
+    return row[0] if row else 0  # no row: a flushed test database, before any change
+
+
+def _for_version(version: int) -> CalendarConfig:
+    today = timezone.localdate()
     with _lock:
-        hit = _cache.get("config")
-        if hit and now - hit[0] < CONFIG_TTL:
-            return hit[1]
-    config = _load()
+        if _snapshot and _snapshot[0].version == version and _snapshot[0].day == today:
+            return _snapshot[0]
+    # Loaded after the version was read: the snapshot is at least as new as its tag, so a
+    # change committed meanwhile moves the version past the tag and is loaded next time.
+    config = _load(version)
     with _lock:
-        _cache["config"] = (now, config)
+        _snapshot[:] = [config]
     return config
 
 
-def invalidate(**kwargs: object) -> None:
+def calendar_config() -> CalendarConfig:
+    """The committed calendar configuration (see the module's docstring)."""
+    if not getattr(_scope, "active", False):
+        return _for_version(_read_version())
+    if _scope.version is None:
+        _scope.version = _read_version()
+    return _for_version(_scope.version)
+
+
+def locked_calendar_config() -> CalendarConfig:
+    """The committed configuration, with its version locked until this transaction ends:
+    for the transactions that write bookings."""
+    if not connection.in_atomic_block:
+        raise transaction.TransactionManagementError("locked_calendar_config() needs atomic()")
+    version = _read_version(lock=True)
+    if getattr(_scope, "active", False):
+        _scope.version = version
+    return _for_version(version)
+
+
+def calendar_snapshot() -> CalendarConfig:
+    """The latest snapshot this process has, unchecked (display, pre-checks)."""
     with _lock:
-        _cache.clear()
+        if _snapshot:
+            return _snapshot[0]
+    return calendar_config()
 
 
-for _model in (
-    Treatment,
-    Practitioner,
-    WorkingHours,
-    WorkingException,
-    OpeningHours,
-    Closure,
-    Room,
-    Device,
-    DeviceOutage,
-    ClinicPolicy,
-):
-    post_save.connect(invalidate, sender=_model, dispatch_uid=f"calendar-{_model.__name__}-save")
-    post_delete.connect(invalidate, sender=_model, dispatch_uid=f"calendar-{_model.__name__}-del")
-m2m_changed.connect(invalidate, sender=Practitioner.treatments.through, dispatch_uid="calendar-m2m")
+def _begin_scope(**kwargs: object) -> None:
+    _scope.active, _scope.version = True, None
+
+
+def _end_scope(**kwargs: object) -> None:
+    _scope.active, _scope.version = False, None
+
+
+request_started.connect(_begin_scope, dispatch_uid="calendar-request-started")
+request_finished.connect(_end_scope, dispatch_uid="calendar-request-finished")
+task_prerun.connect(_begin_scope, dispatch_uid="calendar-task-prerun", weak=False)
+task_postrun.connect(_end_scope, dispatch_uid="calendar-task-postrun", weak=False)

@@ -1,11 +1,12 @@
-"""What every request asks about its user: their roles, their own patient record and
-whether they have an authenticator app, kept in the shared cache per user.
+"""What every request asks about its user: their groups (clinic.roles makes roles of
+them), their own patient record and whether they have an authenticator app, kept in the
+shared cache per user.
 
 Django's stock backends load the user (one query); these three facts would cost three
 more on every request, so they are cached under a key that names a per-user version:
 
     clinic:access:v:<user id>          -> a random version, made when missing
-    clinic:access:<user id>:<version>  -> (roles, patient id, has authenticator app)
+    clinic:access:<user id>:<version>  -> (group names, patient id, has authenticator app)
 
 Any change that alters them (group membership, the patient record's login or merge, an
 authenticator added or removed, the user saved) deletes the version key once its
@@ -29,7 +30,7 @@ TIMEOUT = 3600  # seconds; a change invalidates at once, this only bounds memory
 
 @dataclass(frozen=True)
 class Access:
-    roles: frozenset[str]  # clinic.roles.Role members
+    groups: frozenset[str]  # their names
     patient_id: int | None
     has_totp: bool
 
@@ -59,34 +60,26 @@ def _cached(user: Any) -> Access:
     found = cache.get(key)
     if found is None:
         found = _load(user)
-        cache.set(key, ([str(r) for r in found.roles], found.patient_id, found.has_totp), TIMEOUT)
+        cache.set(key, (sorted(found.groups), found.patient_id, found.has_totp), TIMEOUT)
         return found
-    names, patient_id, totp = found
-    return Access(_roles(names), patient_id, totp)
-
-
-def _roles(names: Any) -> frozenset[str]:
-    from clinic.roles import Role  # which imports this module
-
-    return frozenset(Role(n) for n in names if n in Role._value2member_map_)
+    groups, patient_id, totp = found
+    return Access(frozenset(groups), patient_id, totp)
 
 
 def _load(user: Any) -> Access:
     from allauth.mfa.utils import is_mfa_enabled
     from django.contrib.auth import get_user_model
 
-    roles = _roles(user.groups.values_list("name", flat=True))
-    patient_id = None
-    if "patient" in roles:  # Role.PATIENT
-        # Through the login's reverse one-to-one `patient` (patients.Patient.user): clinic
-        # imports no app.
-        patient_id = (
-            get_user_model()
-            .objects.filter(pk=user.pk, patient__merged_into__isnull=True)
-            .values_list("patient__id", flat=True)
-            .first()
-        )
-    return Access(roles, patient_id, is_mfa_enabled(user, [TOTP]))
+    groups = frozenset(user.groups.values_list("name", flat=True))
+    # Through the login's reverse one-to-one `patient` (patients.Patient.user): clinic
+    # imports no app.
+    patient_id = (
+        get_user_model()
+        .objects.filter(pk=user.pk, patient__merged_into__isnull=True)
+        .values_list("patient__id", flat=True)
+        .first()
+    )
+    return Access(groups, patient_id, is_mfa_enabled(user, [TOTP]))
 
 
 def forget(user_id: int | None) -> None:

@@ -6,6 +6,7 @@ linked to a Patient record. Pages, the API and services all ask `can()`.
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
 from typing import Any
 
@@ -99,7 +100,13 @@ _OWN: frozenset[Action] = frozenset(
 def roles_of(user: User | AnonymousUser) -> frozenset[Role]:
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    return access_of(user).roles
+    return _roles(access_of(user).groups)
+
+
+@functools.lru_cache(maxsize=64)
+def _roles(groups: frozenset[str]) -> frozenset[Role]:
+    """The roles among a user's groups (a group of another name is no role)."""
+    return frozenset(Role(n) for n in groups if n in Role._value2member_map_)
 
 
 def has_role(user: User | AnonymousUser, *roles: Role) -> bool:

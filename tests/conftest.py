@@ -200,16 +200,6 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calendar_config():
-    """Each test starts from what its own database holds (rolled-back rows never signal)."""
-    from appointments.calendar import invalidate
-
-    invalidate()
-    yield
-    invalidate()
-
-
 @pytest.fixture
 def live_db(transactional_db, django_db_serialized_rollback):
     """Committed data, visible to other connections, threads and processes; the seeded

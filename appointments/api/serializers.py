@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Container
+
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from appointments.calendar import calendar_config
+from appointments.calendar import CalendarConfig, calendar_config, calendar_snapshot
 from appointments.models import Appointment, Status
 from clinic.api import StrictSerializer
 
 
-def _known(kind: str, value: int | None, table: dict) -> int | None:
-    if value is not None and value not in table:
-        raise serializers.ValidationError(
-            _("Unknown %(kind)s %(id)s.") % {"kind": kind, "id": value}
-        )
-    return value
+def _known(
+    kind: str, value: int | None, table: Callable[[CalendarConfig], Container[int]]
+) -> int | None:
+    """`value` names a row of the configuration: the process's snapshot answers at no
+    cost; before refusing, the committed configuration is asked (a row added a moment
+    ago on another host). What is accepted here is checked again when booking."""
+    if value is None or value in table(calendar_snapshot()) or value in table(calendar_config()):
+        return value
+    raise serializers.ValidationError(_("Unknown %(kind)s %(id)s.") % {"kind": kind, "id": value})
+
+
+def _treatments(config: CalendarConfig) -> Container[int]:
+    return config.treatments
+
+
+def _practitioners(config: CalendarConfig) -> Container[int]:
+    return config.practitioners
+
+
+def _rooms(config: CalendarConfig) -> Container[int]:
+    return config.rooms
+
+
+def _devices(config: CalendarConfig) -> Container[int]:
+    return config.devices
 
 
 class AvailabilityQuery(StrictSerializer):
@@ -25,10 +46,10 @@ class AvailabilityQuery(StrictSerializer):
     practitioner = serializers.IntegerField(required=False)
 
     def validate_treatment(self, value: int) -> int:
-        return _known(_("treatment"), value, calendar_config().treatments)
+        return _known(_("treatment"), value, _treatments)
 
     def validate_practitioner(self, value: int) -> int:
-        return _known(_("practitioner"), value, calendar_config().practitioners)
+        return _known(_("practitioner"), value, _practitioners)
 
     def validate(self, data: dict) -> dict:
         from appointments.availability import MAX_DAYS
@@ -63,16 +84,16 @@ class BookInput(StrictSerializer):
     device = serializers.IntegerField(required=False, allow_null=True, help_text="Staff only.")
 
     def validate_treatment(self, value: int) -> int:
-        return _known(_("treatment"), value, calendar_config().treatments)
+        return _known(_("treatment"), value, _treatments)
 
     def validate_practitioner(self, value: int | None) -> int | None:
-        return _known(_("practitioner"), value, calendar_config().practitioners)
+        return _known(_("practitioner"), value, _practitioners)
 
     def validate_room(self, value: int | None) -> int | None:
-        return _known(_("room"), value, {r: r for r in calendar_config().rooms})
+        return _known(_("room"), value, _rooms)
 
     def validate_device(self, value: int | None) -> int | None:
-        return _known(_("device"), value, {d: d for d in calendar_config().devices})
+        return _known(_("device"), value, _devices)
 
 
 class ReasonInput(StrictSerializer):
@@ -84,7 +105,7 @@ class RescheduleInput(ReasonInput):
     practitioner = serializers.IntegerField(required=False, allow_null=True)
 
     def validate_practitioner(self, value: int | None) -> int | None:
-        return _known(_("practitioner"), value, calendar_config().practitioners)
+        return _known(_("practitioner"), value, _practitioners)
 
 
 class CheckInInput(StrictSerializer):

@@ -24,12 +24,13 @@ from appointments.api.serializers import (
     RescheduleInput,
 )
 from appointments.availability import free_slots
-from appointments.calendar import calendar_config, zone
+from appointments.calendar import calendar_config, calendar_snapshot, zone
 from appointments.models import Appointment, Channel, Status
 from clinic.api import actor_of, requires, validated
 from clinic.errors import Forbidden, Invalid
 from clinic.roles import Action, is_staff_member, patient_id_of
 from patients.models import Patient
+from treatments.models import Treatment
 
 
 class AvailabilityView(APIView):
@@ -155,7 +156,7 @@ class AppointmentListCreate(generics.ListAPIView):
             appointment = services.appointment_book(
                 actor=actor_of(request),
                 patient=patient,
-                treatment=calendar_config().treatments[data["treatment"]],
+                treatment=_treatment(data["treatment"]),
                 start=data["start"],
                 practitioner_id=data.get("practitioner"),
                 room_id=data.get("room"),
@@ -165,6 +166,17 @@ class AppointmentListCreate(generics.ListAPIView):
             return Response(AppointmentOutput(appointment).data, status=status.HTTP_201_CREATED)
 
         return idempotency.idempotent(request, book)
+
+
+def _treatment(pk: int) -> Treatment:
+    """The treatment from this process's snapshot (the booking checks it again against the
+    committed configuration), or from the committed one when the snapshot lacks it."""
+    found = calendar_snapshot().treatments.get(pk) or calendar_config().treatments.get(pk)
+    if found is None:
+        raise Invalid(
+            _("This treatment is not offered."), fields={"treatment": [_("Not offered.")]}
+        )
+    return found
 
 
 def _output(appointment_id: int) -> dict:

@@ -23,6 +23,7 @@ from appointments.models.records import (
 )
 from appointments.models.resources import Device, DeviceOutage, Practitioner, Room
 from appointments.models.schedule import (
+    CalendarVersion,
     ClinicPolicy,
     Closure,
     ExceptionKind,
@@ -35,6 +36,7 @@ from appointments.models.schedule import (
 __all__ = [
     "ACTIVE",
     "Appointment",
+    "CalendarVersion",
     "Channel",
     "ClinicPolicy",
     "Closure",

@@ -149,3 +149,26 @@ class ClinicPolicy(models.Model):
 
     def __str__(self) -> str:
         return "Clinic policy"
+
+
+class CalendarVersion(models.Model):
+    """One row whose `version` moves, in the same transaction, with every change to the
+    calendar configuration: treatments, practitioners and what they perform, working
+    hours and exceptions, opening hours, closures, rooms, devices, outages, the policy.
+
+    Database triggers (migration 0006) write it, so no path can miss it: the admin, a
+    service, a queryset `.update()`, a shell or raw SQL on any host. The value is the
+    changing transaction's id (`txid_current()`): it only grows, and a truncated table
+    (a test flush) cannot bring an old value back. `appointments.calendar` reads it once
+    per request and reloads its snapshot when it moved."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="calendar_version_single_row", condition=Q(id=1))
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar version {self.version}"

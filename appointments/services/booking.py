@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments import events
-from appointments.calendar import calendar_config
+from appointments.calendar import locked_calendar_config
 from appointments.models import Appointment, Channel, Course, Status
 from appointments.policy import check_change_allowed
 from appointments.services import rules
@@ -49,24 +49,28 @@ def appointment_book(
         raise Invalid(_("This record was merged into another patient."), code="merged_patient")
     staff = is_staff_member(actor.user)
     now = now or timezone.now()
-    config = calendar_config()
-    candidates = rules.check_performer(config, treatment, practitioner_id)
-    rules.check_start(config, start, staff=staff, now=now)
-    rules.check_clearance(patient, treatment, start)
     skip: set[tuple[str, int]] = set()
     for attempt in range(MAX_ATTEMPTS):
-        placement = rules.place(
-            config,
-            treatment,
-            start,
-            candidates,
-            room=room_id,
-            device=device_id,
-            skip=frozenset(skip),
-            spread=attempt > 0,
-        )
         try:
             with transaction.atomic():
+                # The configuration as committed, locked until this booking commits: a
+                # closure or change of hours saved meanwhile is either seen here or waits.
+                config = locked_calendar_config()
+                candidates = rules.check_performer(config, treatment, practitioner_id)
+                treatment = config.treatments[treatment.id]  # its duration as committed
+                rules.check_start(config, start, staff=staff, now=now)
+                if attempt == 0:
+                    rules.check_clearance(patient, treatment, start)
+                placement = rules.place(
+                    config,
+                    treatment,
+                    start,
+                    candidates,
+                    room=room_id,
+                    device=device_id,
+                    skip=frozenset(skip),
+                    spread=attempt > 0,
+                )
                 appointment = Appointment.objects.create(
                     patient=patient,
                     treatment=treatment,
@@ -168,7 +172,7 @@ def move_within(
         raise Conflict(_("Only a booked appointment can be moved."), code="not_booked")
     appointment.status = Status.BOOKED
     now = now or timezone.now()
-    config = calendar_config()
+    config = locked_calendar_config()  # in the caller's transaction: see appointment_book
     treatment = appointment.treatment
     candidates = rules.check_performer(
         config, treatment, practitioner_id or appointment.practitioner_id

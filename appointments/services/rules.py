@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.db import IntegrityError
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from appointments import intervals as iv
@@ -130,6 +131,11 @@ def place(
     length, block = block_seconds(treatment, config)
     lo, hi = epoch(start), epoch(start) + block
     day = local_date(start)
+    if day in config.closed_days:
+        raise bad_start(
+            _("The clinic is closed on %(day)s (%(reason)s).")
+            % {"day": date_format(day, "DATE_FORMAT"), "reason": config.closure_reasons[day]}
+        )
     working = [p for p in candidates if iv.contains(config.bookable(p, day), lo, hi)]
     if not working:
         raise bad_start(

@@ -52,9 +52,7 @@ def build_clinic(
     )
     if policy:
         ClinicPolicy.objects.filter(id=1).update(**policy)
-    from appointments.calendar import invalidate
 
-    invalidate()
     return Clinic(
         practitioners=people,
         rooms=[Room.objects.create(name=f"Room {i}") for i in range(rooms)],

@@ -76,9 +76,7 @@ def test_every_row_is_covered_once_in_every_column(clinic):
     WorkingException.objects.create(
         practitioner=clinic.practitioners[1], date=days_ahead(2), kind="off"
     )
-    from appointments.calendar import invalidate
 
-    invalidate()
     for by in grid.BY_CHOICES:
         day_grid = grid.day_grid(days_ahead(2), by)
         assert set(rows_covered(day_grid)) == {len(day_grid.rows)}
