@@ -7,6 +7,7 @@ with the number of practitioners, rooms or devices, nor with the history.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -235,9 +236,42 @@ def _row_label(moment: int) -> str:
     return f"{local:%H:%M}" if local.minute in (0, 30) else ""
 
 
-def day_grid(day: date, by: str = "practitioner") -> DayGrid:
-    config = calendar_config()
+@dataclass(frozen=True)
+class DayBookings:
+    """What a day grid is made of: the configuration and the day's appointments."""
+
+    day: date
+    by: str
+    config: CalendarConfig
+    active: list[Booking]
+    cancelled: list[Booking]
+
+    def fingerprint(self) -> str:
+        """Changes whenever the grid would: another configuration (version, or the date it
+        was loaded on), or any shown field of any appointment of the day."""
+        content = repr(
+            (self.day, self.by, self.config.version, self.config.day, self.active, self.cancelled)
+        )
+        return hashlib.blake2b(content.encode(), digest_size=16).hexdigest()
+
+
+def day_bookings(day: date, by: str = "practitioner") -> DayBookings:
     active, cancelled = bookings_between(_midnight(day), _midnight(day + timedelta(days=1)), by)
+    return DayBookings(day, by, calendar_config(), active, cancelled)
+
+
+def day_grid(day: date, by: str = "practitioner") -> DayGrid:
+    return grid_of(day_bookings(day, by))
+
+
+def grid_of(found: DayBookings) -> DayGrid:
+    config, day, by, active, cancelled = (
+        found.config,
+        found.day,
+        found.by,
+        found.active,
+        found.cancelled,
+    )
     per_column: dict[int, list[Booking]] = defaultdict(list)
     for b in active:
         rid = getattr(b, by)

@@ -276,3 +276,31 @@ def test_a_patient_not_cleared_cannot_join_the_waitlist(clinic, reception):
     assert response.status_code == 400
     assert "A consultation with a dermatologist is needed" in response.content.decode()
     assert not WaitlistEntry.objects.filter(patient=p).exists()
+
+
+def test_the_cached_day_grid_shows_every_change_however_it_was_made(clinic, reception):
+    """The grid's HTML is cached under a fingerprint of what it shows: a rename, a status
+    change or a closure made behind the app's back (queryset updates, no signals) still
+    shows at the next request, and an unchanged day is served the same page."""
+    from appointments.models import ClinicPolicy
+
+    day = days_ahead(2)
+    p = cleared_patient(first_name="Marta")
+    a = book(p, clinic.face, local(day, 10))
+    url = f"/desk/?day={day.isoformat()}"
+    def grid() -> str:
+        page = reception.get(url).content.decode()
+        return page[page.index('<section id="desk-grid"') : page.index("</section>")]
+
+    first = grid()
+    assert "Marta" in first
+    assert grid() == first  # served again, unchanged
+
+    Patient.objects.filter(pk=p.pk).update(first_name="Mariia")
+    assert "Mariia" in reception.get(url).content.decode()
+    Appointment.objects.filter(pk=a.pk).update(status=Status.CHECKED_IN)
+    assert "checked in 1" in reception.get(url).content.decode()
+    ClinicPolicy.objects.filter(pk=1).update(device_buffer_minutes=30)  # the version moves
+    htmx = reception.get(url, headers={"HX-Request": "true"})
+    assert htmx.status_code == 200 and "<html" not in htmx.content.decode()
+    assert "Mariia" in htmx.content.decode()
