@@ -288,6 +288,7 @@ def test_the_cached_day_grid_shows_every_change_however_it_was_made(clinic, rece
     p = cleared_patient(first_name="Marta")
     a = book(p, clinic.face, local(day, 10))
     url = f"/desk/?day={day.isoformat()}"
+
     def grid() -> str:
         page = reception.get(url).content.decode()
         return page[page.index('<section id="desk-grid"') : page.index("</section>")]
