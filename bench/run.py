@@ -65,23 +65,13 @@ def manage(*args: str) -> None:
 
 class Server:
     def __enter__(self) -> Server:
+        # What `make run` serves: gunicorn with the deployment's config (2 sync workers,
+        # its access log), in production settings.
+        env = production_env() | {"GUNICORN_BIND": f"127.0.0.1:{PORT}", "WEB_CONCURRENCY": "2"}
         self.proc = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "clinic.wsgi",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{PORT}",
-                "--log-level",
-                "warning",
-                "--access-logfile",
-                "-",
-                "--access-logformat",
-                "-",
-            ],
+            [str(VENV_BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "clinic.wsgi"],
             cwd=ROOT,
-            env=production_env(),
+            env=env,
             stdout=subprocess.DEVNULL,
             start_new_session=True,
         )
