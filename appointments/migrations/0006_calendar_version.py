@@ -19,20 +19,20 @@ TABLES = [
 ]
 
 FUNCTION = """
-CREATE SEQUENCE appointments_calendar_version_seq;
 CREATE FUNCTION appointments_calendar_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- A new number from a sequence, which no rollback or truncation takes back: every
-    -- change, even one later rolled back to a savepoint, gets a version never seen before.
+    -- A random 62-bit number, compared only for equality: a rollback, a restored backup
+    -- or this migration reversed and applied again can never bring back a value that a
+    -- running process has tagged its snapshot with (a counter could).
     -- An upsert: a flushed (truncated) version table gets its row back.
     INSERT INTO appointments_calendarversion (id, version)
-    VALUES (1, nextval('appointments_calendar_version_seq'))
+    VALUES (1, ('x' || substr(md5(gen_random_uuid()::text), 1, 15))::bit(60)::bigint)
     ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version;
     RETURN NULL;
 END
 $$;
 INSERT INTO appointments_calendarversion (id, version)
-VALUES (1, nextval('appointments_calendar_version_seq'));
+VALUES (1, ('x' || substr(md5(gen_random_uuid()::text), 1, 15))::bit(60)::bigint);
 """
 
 
@@ -77,8 +77,7 @@ class Migration(migrations.Migration):
         migrations.RunSQL(
             FUNCTION,
             "DELETE FROM appointments_calendarversion; "
-            "DROP FUNCTION appointments_calendar_changed(); "
-            "DROP SEQUENCE appointments_calendar_version_seq;",
+            "DROP FUNCTION appointments_calendar_changed();",
         ),
         migrations.RunSQL(triggers(), drop_triggers()),
     ]
