@@ -321,13 +321,8 @@ if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", CLINIC_BASE_URL):
         f"not {CLINIC_BASE_URL!r}"
     )
 MESSAGES_FROM_EMAIL = env.str("MESSAGES_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
-# Django's SMTP backend plus the hand-over hook that keeps a message from going twice.
-MESSAGES_EMAIL_BACKEND = env.str(
-    "MESSAGES_EMAIL_BACKEND",
-    default="messaging.email.SMTPBackend"
-    if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
-    else EMAIL_BACKEND,
-)
+# The outbox's backend (messaging.delivery records a message sent once this returned).
+MESSAGES_EMAIL_BACKEND = env.str("MESSAGES_EMAIL_BACKEND", default=EMAIL_BACKEND)
 SMS_BACKEND = env.str(
     "SMS_BACKEND",
     default="messaging.sms."

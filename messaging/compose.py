@@ -9,12 +9,13 @@ templates/emails/<kind>.txt (email) and templates/messages/sms/<kind>.txt (SMS).
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import icalendar
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -25,7 +26,6 @@ from appointments.ics import appointment_calendar
 from appointments.models import Appointment, Status
 from appointments.policy import cancellable_by_patient
 from appointments.selectors import course_progress
-from messaging.email import OutboxEmail
 from messaging.links import link_url
 from messaging.models import LinkAction, Message, MessageKind
 from messaging.sms import Sms
@@ -35,9 +35,18 @@ def mail_domain() -> str:
     return urlsplit(settings.CLINIC_BASE_URL).hostname or "clinic.localhost"
 
 
+def message_key(message: Message) -> str:
+    """The identity of an outbox row outside the clinic, the same on every attempt: the
+    row's id and creation time (ids start again in a new or restored database, the time
+    they were created at does not repeat)."""
+    created = message.created_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+    return f"clinic-message-{message.pk}.{created}"
+
+
 def message_id(message: Message) -> str:
-    """Stable per row, so a receiving server can tell a copy from a new message."""
-    return f"<clinic-message-{message.pk}@{mail_domain()}>"
+    """Stable per row: a message sent again after a worker died carries the Message-ID of
+    its first copy, so a receiving server or mail client can tell it is the same message."""
+    return f"<{message_key(message)}@{mail_domain()}>"
 
 
 def when(moment: datetime) -> dict[str, str]:
@@ -168,12 +177,12 @@ def _language(message: Message) -> str:
     return message.patient.preferred_language or settings.LANGUAGE_CODE
 
 
-def compose_email(message: Message, now: datetime | None = None) -> OutboxEmail:
+def compose_email(message: Message, now: datetime | None = None) -> EmailMessage:
     now = now or timezone.now()
     language = _language(message)
     with translation.override(language):
         context = _context(message, now)
-        email = OutboxEmail(
+        email = EmailMessage(
             subject=_subject(message.kind, context),
             body=render_to_string(f"emails/{message.kind}.txt", context),
             from_email=settings.MESSAGES_FROM_EMAIL,
@@ -195,4 +204,4 @@ def compose_sms(message: Message, now: datetime | None = None) -> Sms:
             f"messages/sms/{message.kind}.txt", _context(message, now or timezone.now())
         )
     phone = message.patient.phone
-    return Sms(to=phone.as_e164, body=" ".join(body.split()), reference=str(message.pk))
+    return Sms(to=phone.as_e164, body=" ".join(body.split()), reference=message_key(message))

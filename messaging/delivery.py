@@ -2,10 +2,21 @@
 
 Claiming is one `UPDATE ... WHERE status = 'pending'` over the batch's ids (rows another
 worker holds are skipped, never waited for): a row is ours only if that statement changed
-it, and it carries our claim token. Each message is marked sent at the last moment before
-the server can accept it (see messaging.email), conditional on our token: a row voided,
-moved or re-claimed meanwhile is not sent. Failures back off (retry_backoff) until
-MESSAGES_MAX_ATTEMPTS; a server's permanent refusal fails at once; staff see the reason.
+it, and it carries our claim token.
+
+Delivery is at-least-once. The claimed messages go in groups of RECORD_EVERY, each group
+in one transaction: lock the group's rows that are still ours (a row voided, moved or
+re-claimed meanwhile is not sent), hand each message to the backend, record each outcome
+(sent: the backend returned, so the server accepted it), commit. Until that commit the
+rows say `sending` under our claim, so a worker that dies at any instant loses nothing:
+the sweep hands its rows out again (messaging.dispatch). What goes again are the messages
+of its group that the server had accepted before the worker died (or before a connection
+broke without the server's reply): a repeat carries the Message-ID of the first copy
+(messaging.compose.message_id), so receivers can tell. A service that voids or moves a
+row while its group is going waits for the commit, then finds the row sent.
+
+Failures back off (retry_backoff) until MESSAGES_MAX_ATTEMPTS; a server's permanent
+refusal fails at once; staff see the reason.
 """
 
 from __future__ import annotations
@@ -19,7 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.core.mail import EmailMessage
+from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -30,9 +42,9 @@ from appointments.calendar import calendar_config
 from appointments.models import Status
 from messaging import timing
 from messaging.compose import compose_email, compose_sms
-from messaging.email import EmailOutlet, HandoverRefused
+from messaging.email import EmailOutlet
 from messaging.models import Message, MessageChannel, MessageKind, MessageStatus
-from messaging.sms import BaseSmsBackend, SmsError, sms_backend
+from messaging.sms import BaseSmsBackend, Sms, SmsError, sms_backend
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +60,12 @@ class BatchResult:
 
 
 class DeliveryFailed(Exception):
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+    """`permanent`: retrying cannot help. `unreachable`: no answer from the other side
+    (connection refused, timed out, reset)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False, unreachable: bool = False) -> None:
         super().__init__(reason)
-        self.reason, self.permanent = reason, permanent
+        self.reason, self.permanent, self.unreachable = reason, permanent, unreachable
 
 
 def claim(message_ids: Sequence[int], token: str, now: datetime) -> list[int]:
@@ -95,22 +110,33 @@ class _Outlets:
 
 def deliver_batch(message_ids: Sequence[int]) -> BatchResult:
     """Claim and deliver the due rows among `message_ids`. Safe to run twice, or at once
-    in two workers: each row is sent by whoever claimed it, once."""
+    in two workers: each row is sent by whoever claimed it."""
     result, token = BatchResult(), secrets.token_hex(8)
     with connection.cursor() as cursor:
-        # A mark only has to survive this worker, not a database crash: skip the fsync.
+        # A record only has to survive this worker, not a database crash (which could at
+        # worst lose records, and so send messages again, never lose one): skip the fsync.
         cursor.execute("SET synchronous_commit TO off")
     outlets = _Outlets()
     try:
         ids = claim(message_ids, token, timezone.now())
         result.claimed = len(ids)
-        for message in _claimed(ids, token):
-            _deliver(message, token, outlets, result)
+        messages = _claimed(ids, token)
+        for start in range(0, len(messages), RECORD_EVERY):
+            _deliver_group(messages[start : start + RECORD_EVERY], token, outlets, result)
     finally:
         outlets.close()
         with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO DEFAULT")  # the connection is reused
     return result
+
+
+# Messages per transaction: their rows stay locked while they go, and their outcomes are
+# committed together once the last one went. Row M of the benchmark on a quiet machine: one
+# transaction per message (four statements each) 500-555 msg/s, 3.1 ms of CPU a message
+# over all processes; groups of 10, 850-900 msg/s and 1.8 ms; groups of 50, 970-1030. A
+# worker killed mid-group sends the group's accepted messages again: 10 keeps that, and
+# how long a service may wait for a row, small.
+RECORD_EVERY = 10
 
 
 def _claimed(ids: list[int], token: str) -> list[Message]:
@@ -126,14 +152,9 @@ def _mine(message: Message, token: str, status: str = MessageStatus.SENDING) -> 
     return Message.objects.filter(pk=message.pk, status=status, claim_token=token)
 
 
-def _deliver(message: Message, token: str, outlets: _Outlets, result: BatchResult) -> None:
-    # The log lines of this message carry the id of the request that caused it.
-    with _request_id(message.request_id):
-        _deliver_one(message, token, outlets, result)
-
-
 @contextlib.contextmanager
 def _request_id(value: str) -> Iterator[None]:
+    """The log lines of a message carry the id of the request that caused it."""
     task_id = get_guid()
     set_guid(value or task_id)
     try:
@@ -142,62 +163,95 @@ def _request_id(value: str) -> Iterator[None]:
         set_guid(task_id) if task_id else clear_guid()
 
 
-def _deliver_one(message: Message, token: str, outlets: _Outlets, result: BatchResult) -> None:
-    now = timezone.now()
-    reason = why_not(message, now)
-    if reason is not None:
-        status, text = reason
-        _mine(message, token).update(status=status, last_error=text, claim_token="")
-        result.skipped += 1
+def _deliver_group(
+    messages: list[Message], token: str, outlets: _Outlets, result: BatchResult
+) -> None:
+    """Compose the group's messages, then in one transaction: lock the rows still ours,
+    send each, record every outcome; commit. Once the mail server did not answer, the
+    group's other emails are not tried but retried later as that one is: the rows stay
+    locked for one network timeout at most, not one per message."""
+    ready = [(m, composed) for m in messages if (composed := _ready(m, token, result))]
+    if not ready:
         return
-    handed = _Handover(message, token)
-    try:
-        _send(message, outlets, handed, now)
-        result.sent += 1
-        log.info("message %s sent: %s by %s", message.pk, message.kind, message.channel)
-    except HandoverRefused:
-        result.refused += 1
-    except DeliveryFailed as exc:
-        _after_failure(message, token, handed, exc, result)
+    with transaction.atomic(durable=True):
+        mine = _lock_mine([m.pk for m, _composed in ready], token)
+        sent, mail_down = [], None
+        for message, composed in ready:
+            with _request_id(message.request_id):
+                if message.pk not in mine:  # voided, moved or re-claimed meanwhile
+                    result.refused += 1
+                    continue
+                failure = _try(message, composed, outlets, mail_down)
+                if failure is None:
+                    sent.append(message.pk)
+                    continue
+                _after_failure(message, token, failure, result)
+                if failure.unreachable and isinstance(composed, EmailMessage):
+                    mail_down = failure
+        _mark_sent(sent, result)
 
 
-def _send(message: Message, outlets: _Outlets, handed: _Handover, now: datetime) -> None:
+def _try(
+    message: Message,
+    composed: EmailMessage | Sms,
+    outlets: _Outlets,
+    mail_down: DeliveryFailed | None,
+) -> DeliveryFailed | None:
+    """Send, unless it is an email and the mail server did not answer in this group."""
+    if isinstance(composed, EmailMessage) and mail_down is not None:
+        return mail_down
+    return _send(message, composed, outlets)
+
+
+def _ready(message: Message, token: str, result: BatchResult) -> EmailMessage | Sms | None:
+    """The message to send, or None: skipped (recorded at once) or not composable."""
+    now = timezone.now()
+    with _request_id(message.request_id):
+        reason = why_not(message, now)
+        if reason is not None:
+            status, text = reason
+            _mine(message, token).update(status=status, last_error=text, claim_token="")
+            result.skipped += 1
+            return None
+        try:
+            if message.channel == MessageChannel.EMAIL:
+                return compose_email(message, now)
+            return compose_sms(message, now)
+        except Exception as exc:
+            _after_failure(message, token, classify(exc), result)
+            return None
+
+
+def _lock_mine(ids: list[int], token: str) -> set[int]:
+    """Lock the rows that are still ours (a service changing one meanwhile waits)."""
+    mine = Message.objects.filter(pk__in=ids, status=MessageStatus.SENDING, claim_token=token)
+    return set(mine.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+def _mark_sent(ids: list[int], result: BatchResult) -> None:
+    if ids:
+        Message.objects.filter(pk__in=ids).update(
+            status=MessageStatus.SENT, sent_at=timezone.now(), last_error=""
+        )
+        result.sent += len(ids)
+
+
+def _send(
+    message: Message, composed: EmailMessage | Sms, outlets: _Outlets
+) -> DeliveryFailed | None:
+    """Hand the message to its channel: None once it was accepted, else why not."""
     try:
-        if message.channel == MessageChannel.EMAIL:
-            outlets.email.send(compose_email(message, now), handed)
-        else:
-            outlets.sms.send(compose_sms(message, now), handover=handed)
-    except HandoverRefused:
-        raise
+        if isinstance(composed, Sms):
+            outlets.sms.send(composed)
+        elif not outlets.email.send(composed):
+            return DeliveryFailed(_("The message has no recipient."), permanent=True)
     except Exception as exc:
-        raise classify(exc, handed.done) from exc
+        return classify(exc)
+    log.info("message %s sent: %s by %s", message.pk, message.kind, message.channel)
+    return None
 
 
-class _Handover:
-    """Marks the message sent, only if it is still ours; called just before it goes."""
-
-    def __init__(self, message: Message, token: str) -> None:
-        self.message, self.token, self.done = message, token, False
-
-    # Once per message, on the hot path: plain SQL, the same as _mine(...).update(...).
-    SQL = (
-        f"UPDATE {Message._meta.db_table} SET status = 'sent', sent_at = %s, last_error = '' "  # noqa: S608
-        "WHERE id = %s AND status = 'sending' AND claim_token = %s"
-    )
-
-    def __call__(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(self.SQL, [timezone.now(), self.message.pk, self.token])
-            changed = cursor.rowcount
-        if changed != 1:
-            raise HandoverRefused
-        self.done = True
-
-
-IN_DOUBT = "in-doubt"
-
-
-def classify(exc: Exception, handed_over: bool) -> DeliveryFailed:
+def classify(exc: Exception) -> DeliveryFailed:
     """A failure as a reason and whether retrying could help."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _msg in exc.recipients.values()]
@@ -209,28 +263,27 @@ def classify(exc: Exception, handed_over: bool) -> DeliveryFailed:
         )
     if isinstance(exc, SmsError):
         return DeliveryFailed(f"SMS provider: {exc}", permanent=exc.permanent)
-    if handed_over and isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
-        return DeliveryFailed(IN_DOUBT)
     if isinstance(exc, smtplib.SMTPException | OSError):
-        return DeliveryFailed(f"mail server unreachable: {exc.__class__.__name__}: {exc}")
+        # Refused, timed out or lost connections. Lost mid-message perhaps after the server
+        # took it, so the retry may be a second copy (with the same Message-ID).
+        return DeliveryFailed(
+            f"mail server unreachable: {exc.__class__.__name__}: {exc}",
+            unreachable=_no_answer(exc),
+        )
     log.exception("message delivery failed unexpectedly")
     return DeliveryFailed(f"{exc.__class__.__name__}: {exc}")
 
 
-def _after_failure(
-    message: Message, token: str, handed: _Handover, exc: DeliveryFailed, result: BatchResult
-) -> None:
+def _no_answer(exc: OSError) -> bool:
+    """Refused or timed out, rather than hung up on (smtplib reports a reply that timed out
+    as SMTPServerDisconnected, raised while handling the TimeoutError)."""
+    if isinstance(exc, smtplib.SMTPException):
+        return isinstance(exc.__context__, TimeoutError)
+    return True
+
+
+def _after_failure(message: Message, token: str, exc: DeliveryFailed, result: BatchResult) -> None:
     log.warning("message %s not delivered: %s", message.pk, exc.reason)
-    if exc.reason == IN_DOUBT:
-        # Gone with the final dot, but the server hung up before saying so. Most likely
-        # accepted (RFC 1047): kept as sent rather than risk a duplicate.
-        _mine(message, token, MessageStatus.SENT).update(
-            last_error=_("The server closed the connection before confirming; kept as sent.")
-        )
-        result.sent += 1
-        return
-    if handed.done:  # the server refused it after all: it was not sent
-        _mine(message, token, MessageStatus.SENT).update(status=MessageStatus.SENDING, sent_at=None)
     status, next_at = _next_attempt(message, exc.permanent)
     _mine(message, token).update(
         status=status,

@@ -7,9 +7,12 @@ database is the source of truth; the broker only carries hints:
 
 - a task lost with the broker (Redis restarted) or held by a killed worker leaves its
   rows pending, and the sweep hands them out again after MESSAGES_REDISPATCH_SECONDS;
-- a claim whose worker died before sending (status `sending` for longer than
-  MESSAGES_CLAIM_LEASE_SECONDS) goes back to pending. Taking it back is safe even if that
-  worker is only slow: it can mark the row sent only under its own claim token.
+- a claim whose worker died (status `sending` for longer than
+  MESSAGES_CLAIM_LEASE_SECONDS) goes back to pending, and is sent again: messages that
+  worker sent but had not recorded go twice, with the same Message-ID (at-least-once,
+  messaging.delivery). Taking a claim back is safe even if that worker is only slow: the
+  rows it is sending are locked, and skipped here; a row taken back is no longer under
+  its claim token, so that worker does not send it.
 """
 
 from __future__ import annotations

@@ -5,13 +5,16 @@
 provider is one subclass of `BaseSmsBackend` whose `send` calls the provider's API.
 `DisabledSmsBackend` (the production default until a provider is configured) means the
 SMS channel is off: no SMS message is even created.
+
+As with email, the outbox records an SMS as sent only after `send` returned (delivery is
+at-least-once, see messaging.delivery): a worker that dies in between sends it again, with
+the same `reference`, which a provider that takes idempotency keys gets as the key.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,31 +35,31 @@ class SmsError(Exception):
 class Sms:
     to: str  # E.164
     body: str
-    reference: str  # our message id: a provider with idempotency keys gets it as the key
+    # Stable per outbox row (messaging.compose.message_key), the same on every attempt:
+    # a provider with idempotency keys gets it as the key.
+    reference: str
 
 
 class BaseSmsBackend:
     enabled = True
 
-    def send(self, sms: Sms, *, handover: Callable[[], None]) -> None:
-        """Send one SMS. Call `handover()` at the last moment before the provider accepts
-        it (it records the message as sent and raises if this worker no longer owns it);
-        raise SmsError when it was not accepted."""
+    def send(self, sms: Sms) -> None:
+        """Send one SMS: return once the provider accepted it, raise SmsError when it did
+        not (`permanent` if retrying cannot help)."""
         raise NotImplementedError
 
 
 class DisabledSmsBackend(BaseSmsBackend):
     enabled = False
 
-    def send(self, sms: Sms, *, handover: Callable[[], None]) -> None:
+    def send(self, sms: Sms) -> None:
         raise SmsError("No SMS provider is configured (SMS_BACKEND).", permanent=True)
 
 
 class ConsoleSmsBackend(BaseSmsBackend):
     """Prints each SMS to standard output (development)."""
 
-    def send(self, sms: Sms, *, handover: Callable[[], None]) -> None:
-        handover()
+    def send(self, sms: Sms) -> None:
         sys.stdout.write(f"--- SMS to {sms.to} (ref {sms.reference})\n{sms.body}\n---\n")
         sys.stdout.flush()
 
@@ -64,12 +67,11 @@ class ConsoleSmsBackend(BaseSmsBackend):
 class FileSmsBackend(BaseSmsBackend):
     """One text file per SMS in settings.SMS_FILE_PATH (development: var/sms/)."""
 
-    def send(self, sms: Sms, *, handover: Callable[[], None]) -> None:
+    def send(self, sms: Sms) -> None:
         folder = Path(settings.SMS_FILE_PATH)
         folder.mkdir(parents=True, exist_ok=True)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         path = folder / f"{stamp}-{sms.reference}.txt"
-        handover()
         path.write_text(f"To: {sms.to}\nReference: {sms.reference}\n\n{sms.body}\n")
 
 
@@ -79,8 +81,7 @@ class LocmemSmsBackend(BaseSmsBackend):
     outbox: list[Sms] = []
     _lock = threading.Lock()
 
-    def send(self, sms: Sms, *, handover: Callable[[], None]) -> None:
-        handover()
+    def send(self, sms: Sms) -> None:
         with self._lock:
             LocmemSmsBackend.outbox.append(sms)
 
