@@ -32,7 +32,8 @@ class Action(StrEnum):
     PATIENT_VIEW = "patient.view"
     PATIENT_UPDATE = "patient.update"
     PATIENT_MERGE = "patient.merge"
-    CLEARANCE_VIEW = "clearance.view"
+    CLEARANCE_VIEW = "clearance.view"  # cleared or not, and what to offer
+    CLEARANCE_FINDINGS = "clearance.findings"  # the clinical findings behind it
     SCREENING_SUBMIT = "screening.submit"
     SCREENING_VIEW = "screening.view"
     CONSULTATION_VIEW = "consultation.view"
@@ -62,6 +63,7 @@ _ANY: dict[Action, frozenset[Role]] = {
     Action.PATIENT_UPDATE: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.PATIENT_MERGE: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.CLEARANCE_VIEW: STAFF_ROLES,
+    Action.CLEARANCE_FINDINGS: CLINICAL_ROLES,
     Action.SCREENING_SUBMIT: frozenset({Role.RECEPTION, Role.DERMATOLOGIST}),
     Action.SCREENING_VIEW: CLINICAL_ROLES,
     Action.CONSULTATION_VIEW: CLINICAL_ROLES,
@@ -85,6 +87,7 @@ _OWN: frozenset[Action] = frozenset(
         Action.PATIENT_VIEW,
         Action.PATIENT_UPDATE,
         Action.CLEARANCE_VIEW,
+        Action.CLEARANCE_FINDINGS,
         Action.SCREENING_SUBMIT,
         Action.SCREENING_VIEW,
         Action.CONSENT_ACCEPT,

@@ -77,16 +77,92 @@ class Reason:
     code: str
     message: str
     absolute: bool = False  # an absolute contraindication: "please call the clinic"
+    # Names a clinical finding (a declared answer, a dermatologist's finding): shown only to
+    # the patient themself and to clinicians (patients.selectors.clearance_shown_to).
+    finding: bool = False
+    # Rules the treatment out (for its area, or at all) rather than wait for a review.
+    rules_out: bool = False
+    area: bool = False  # ... only for the treated area
+
+
+class ClearanceState:
+    """What the desk acts on, without the findings behind it."""
+
+    CLEARED = "cleared"
+    NEEDS_QUESTIONNAIRE = "needs_questionnaire"  # only the patient's answers are missing
+    NEEDS_DERMATOLOGIST = "needs_dermatologist"  # a consultation or a review first
+    NOT_CLEARED = "not_cleared"  # ruled out (for this area, or at all)
+
+
+_QUESTIONNAIRE = frozenset({"screening_missing", "screening_expired"})
 
 
 @dataclass(frozen=True)
 class ClearanceResult:
     allowed: bool
     reasons: tuple[Reason, ...] = field(default=())
+    # Set on a result without findings: the state and offer of the full one.
+    kept_state: str = ""
+    kept_offer: str = ""
 
     @property
     def absolute(self) -> bool:
         return any(r.absolute for r in self.reasons)
+
+    @property
+    def has_findings(self) -> bool:
+        return any(r.finding for r in self.reasons)
+
+    @property
+    def state(self) -> str:
+        if self.kept_state:
+            return self.kept_state
+        if self.allowed:
+            return ClearanceState.CLEARED
+        if any(r.rules_out for r in self.reasons):
+            return ClearanceState.NOT_CLEARED
+        if set(self.codes) <= _QUESTIONNAIRE:
+            return ClearanceState.NEEDS_QUESTIONNAIRE
+        return ClearanceState.NEEDS_DERMATOLOGIST
+
+    @property
+    def offer(self) -> str:
+        """What the desk can offer the patient instead, in a sentence."""
+        if self.kept_offer:
+            return self.kept_offer
+        state = self.state
+        if state == ClearanceState.NEEDS_QUESTIONNAIRE:
+            return _("Ask the patient to answer the safety questionnaire.")
+        if state == ClearanceState.NEEDS_DERMATOLOGIST:
+            return _("Book a consultation with a dermatologist first.")
+        if state == ClearanceState.NOT_CLEARED:
+            if self.absolute:
+                return _("Not possible: the patient can ask the dermatologist about alternatives.")
+            if all(r.area for r in self.reasons if r.rules_out):
+                return _("Offer a treatment of another area.")
+            return _("Offer a consultation to discuss other options.")
+        return ""
+
+    def without_findings(self) -> ClearanceResult:
+        """The same decision, state and offer, with the reasons that name a finding
+        replaced by one that does not (what reception and the manager see)."""
+        if not self.has_findings:
+            return self
+        kept = tuple(r for r in self.reasons if not r.finding)
+        if self.state == ClearanceState.NOT_CLEARED:
+            generic = Reason(
+                "ruled_out",
+                _("A dermatologist's finding rules out this treatment."),
+                absolute=self.absolute,
+                rules_out=True,
+            )
+        else:
+            generic = Reason(
+                "dermatologist_review",
+                _("A dermatologist must review the record first."),
+                absolute=self.absolute,
+            )
+        return ClearanceResult(self.allowed, (*kept, generic), self.state, self.offer)
 
     @property
     def message(self) -> str:
@@ -115,6 +191,9 @@ def _review_reasons(review: ReviewFact, t: TreatmentFact, on: date) -> list[Reas
                 _("%(name)s%(where)s rules out this treatment.")
                 % {"name": _(c.name), "where": where},
                 absolute=c.absolute,
+                finding=True,
+                rules_out=c.kind == Kind.PERMANENT,
+                area=c.scope != Scope.SYSTEMIC,
             )
         )
     if c.kind == Kind.TEMPORARY and review.review_date and review.review_date < on:
@@ -123,6 +202,7 @@ def _review_reasons(review: ReviewFact, t: TreatmentFact, on: date) -> list[Reas
                 "review_due",
                 _("%(name)s was due for review by %(date)s: a dermatologist must re-check it.")
                 % {"name": _(c.name), "date": review.review_date.isoformat()},
+                finding=True,
             )
         )
     return reasons
@@ -151,6 +231,7 @@ def _screening_reasons(
                     _("You told us about: %(name)s. A dermatologist must review it first.")
                     % {"name": _(contra.name)},
                     absolute=contra.absolute,
+                    finding=True,
                 )
             )
     return reasons
@@ -180,13 +261,22 @@ def evaluate(
         return ClearanceResult(False, tuple(reasons))
     if consultation.clearance == Clearance.NOT_CLEARED:
         reasons.append(
-            Reason("not_cleared", _("The dermatologist did not clear you for treatment."))
+            Reason(
+                "not_cleared",
+                _("The dermatologist did not clear you for treatment."),
+                rules_out=True,
+            )
         )
     elif consultation.clearance == Clearance.CLEARED_WITH_RESTRICTIONS and (
         consultation.excluded_areas & t.areas
     ):
         reasons.append(
-            Reason("area_excluded", _("The dermatologist excluded this body area from treatment."))
+            Reason(
+                "area_excluded",
+                _("The dermatologist excluded this body area from treatment."),
+                rules_out=True,
+                area=True,
+            )
         )
     if t.requires_device:
         for review in consultation.reviews:

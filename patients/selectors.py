@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from clinic.audit import Actor, audit_record
 from clinic.roles import Action, can, can_ever, patient_id_of
 from patients.clearance import ClearanceResult, clearance_map
 from patients.models import Consultation, Patient, Screening
@@ -84,8 +86,35 @@ class TreatmentClearance:
     result: ClearanceResult
 
 
-def patient_clearance(patient: Patient) -> list[TreatmentClearance]:
-    """May the patient have each active treatment today, and if not why (no notes)."""
+def patient_clearance(actor: Actor, patient: Patient) -> list[TreatmentClearance]:
+    """May the patient have each active treatment today, and if not why, as `actor` may
+    see it (clearance_shown_to)."""
     treatments = list(Treatment.objects.filter(is_active=True))
-    results = clearance_map(patient, treatments)
+    results = clearance_shown_to(actor, patient, clearance_map(patient, treatments))
     return [TreatmentClearance(t, results[t.pk]) for t in treatments]
+
+
+def treatment_clearance(
+    actor: Actor, patient: Patient, treatment: Treatment, on: date | None = None
+) -> ClearanceResult:
+    """One treatment's clearance on `on` (default today), as `actor` may see it."""
+    results = clearance_map(patient, [treatment], on=on)
+    return clearance_shown_to(actor, patient, results)[treatment.pk]
+
+
+def clearance_shown_to(
+    actor: Actor, patient: Patient, results: dict[int, ClearanceResult]
+) -> dict[int, ClearanceResult]:
+    """The clearance of `patient` (per treatment) as `actor` may see it. The patient
+    themself and clinicians see the findings behind it, and that read is audited (one row
+    per read); reception and the manager see the state and what to offer, never a
+    finding (SPEC S8)."""
+    with_findings = sorted(pk for pk, r in results.items() if r.has_findings)
+    if not with_findings:
+        return results
+    if not can(actor.user, Action.CLEARANCE_FINDINGS, patient):
+        return {pk: r.without_findings() for pk, r in results.items()}
+    audit_record(
+        actor, action="read_clearance", obj=patient, patient_id=patient.pk, treatments=with_findings
+    )
+    return results

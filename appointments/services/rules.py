@@ -44,11 +44,17 @@ class Placement:
 def check_clearance(patient: Patient, treatment: Treatment, start: datetime) -> None:
     result = clearance_for(patient, treatment, on=local_date(start))
     if not result.allowed:
+        # Whoever booked (reception too) learns the state and what to offer, never the
+        # finding behind it: the patient and clinicians read that from the patient's
+        # clearance (audited), not from an error inside a transaction that rolls back.
+        shown = result.without_findings()
         raise NotCleared(
-            result.message,
+            shown.message,
             details={
-                "reasons": [{"code": r.code, "message": r.message} for r in result.reasons],
-                "absolute": result.absolute,
+                "reasons": [{"code": r.code, "message": r.message} for r in shown.reasons],
+                "absolute": shown.absolute,
+                "state": shown.state,
+                "offer": shown.offer,
             },
         )
 

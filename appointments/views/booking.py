@@ -21,9 +21,9 @@ from appointments.views.picker import picker_context, render_picker
 from clinic.audit import Actor
 from clinic.errors import Conflict, DomainError
 from patients.access import patient_required
-from patients.clearance import ClearanceResult, clearance_for, clearance_map
+from patients.clearance import ClearanceResult, clearance_map
 from patients.models import Patient
-from patients.selectors import screening_is_current
+from patients.selectors import screening_is_current, treatment_clearance
 from treatments.models import Treatment
 from treatments.selectors import consultation_treatment, treatment_get, treatment_list
 
@@ -83,7 +83,7 @@ def book_treatment(request: HttpRequest, patient: Patient, slug: str) -> HttpRes
     treatment = treatment_get(slug=slug)
     if gate := questionnaire_first(request, patient):
         return gate
-    result = clearance_for(patient, treatment)
+    result = treatment_clearance(Actor.from_request(request), patient, treatment)
     if not result.allowed:
         return _not_cleared(request, treatment, result)
     return _picker_page(request, treatment, request.GET.dict())
@@ -131,7 +131,8 @@ def _book(
             channel=Channel.ONLINE,
         )
     except NotCleared:
-        return _not_cleared(request, treatment, clearance_for(patient, treatment))
+        shown = treatment_clearance(Actor.from_request(request), patient, treatment)
+        return _not_cleared(request, treatment, shown)
     except DomainError as exc:
         day = {"day": local_date(start).isoformat()}
         notice = conflict_message(exc)

@@ -69,7 +69,7 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
     audit_reads(Actor.from_request(request), shown)
     context = {
         "patient": found,
-        "clearance": patient_clearance(found),
+        "clearance": patient_clearance(Actor.from_request(request), found),
         "screening": screening,
         "consultations": consultations,
         "records": list(reversed(records)),

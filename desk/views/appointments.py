@@ -36,8 +36,8 @@ from desk.forms import (
 )
 from desk.views.patients import desk_actions, patient_for_desk
 from desk.views.slots import SlotTime, alternatives, slot_times
-from patients.clearance import clearance_for
 from patients.models import Patient
+from patients.selectors import treatment_clearance
 from treatments.models import Treatment
 
 
@@ -52,7 +52,9 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "a": a,
         "actions": desk_actions(a, timezone.now()),
-        "clearance": clearance_for(a.patient, a.treatment, on=local_date(a.start)),
+        "clearance": treatment_clearance(
+            Actor.from_request(request), a.patient, a.treatment, on=local_date(a.start)
+        ),
         "screening": reads.screening_dates(a.patient),
     }
     return render(request, "desk/appointment.html", context)
@@ -91,7 +93,9 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
     if query.is_bound and query.is_valid():
         data = query.cleaned_data
         treatment, day = data["treatment"], data["day"]
-        context["clearance"] = result = clearance_for(patient, treatment, on=day)
+        context["clearance"] = result = treatment_clearance(
+            Actor.from_request(request), patient, treatment, on=day
+        )
         if request.method == "POST" and slot_form.is_valid():
             booked, context["alternatives"] = _try_book(request, patient, treatment, slot_form)
             if booked is not None:
@@ -133,7 +137,9 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "a": a,
         "form": form,
-        "clearance": clearance_for(a.patient, a.treatment, on=local_date(a.start)),
+        "clearance": treatment_clearance(
+            Actor.from_request(request), a.patient, a.treatment, on=local_date(a.start)
+        ),
         "screening": reads.screening_dates(a.patient),
         "next": safe_next(request, ""),
     }

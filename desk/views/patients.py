@@ -125,7 +125,7 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
         "upcoming": [(a, desk_actions(a, now)) for a in upcoming],
         "past": past,
         "courses": reads.patient_courses(found),
-        "clearance": patient_clearance(found),
+        "clearance": patient_clearance(Actor.from_request(request), found),
         "waitlist": reads.patient_waitlist(found),
         "has_plans": reads.course_plans(found).exists(),
     }

@@ -69,12 +69,30 @@ class PatientOutput(serializers.ModelSerializer):
         return patient.user_id is not None
 
 
+class ClearanceReasonOutput(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
 class ClearanceOutput(serializers.Serializer):
     treatment = serializers.IntegerField()
     treatment_slug = serializers.CharField()
     allowed = serializers.BooleanField()
     absolute = serializers.BooleanField()
-    reasons = serializers.ListField(child=serializers.DictField())
+    state = serializers.ChoiceField(
+        choices=[
+            clearance.ClearanceState.CLEARED,
+            clearance.ClearanceState.NEEDS_QUESTIONNAIRE,
+            clearance.ClearanceState.NEEDS_DERMATOLOGIST,
+            clearance.ClearanceState.NOT_CLEARED,
+        ]
+    )
+    offer = serializers.CharField(help_text="What the desk can offer instead (empty if cleared).")
+    reasons = ClearanceReasonOutput(
+        many=True,
+        help_text="Why not. Findings (declared answers, a dermatologist's findings) are named "
+        "only to the patient and clinicians; that read is audited.",
+    )
 
 
 class PatientDetailOutput(PatientOutput):
@@ -86,7 +104,9 @@ class PatientDetailOutput(PatientOutput):
     @extend_schema_field(ClearanceOutput(many=True))
     def get_clearance(self, patient: Patient) -> list[dict]:
         treatments = list(treatment_list())
-        results = clearance.clearance_map(patient, treatments)
+        results = selectors.clearance_shown_to(
+            self.context["actor"], patient, clearance.clearance_map(patient, treatments)
+        )
         return [clearance_payload(t, results[t.pk]) for t in treatments]
 
 
@@ -96,6 +116,8 @@ def clearance_payload(t: Treatment, result: clearance.ClearanceResult) -> dict:
         "treatment_slug": t.slug,
         "allowed": result.allowed,
         "absolute": result.absolute,
+        "state": result.state,
+        "offer": result.offer,
         "reasons": [{"code": r.code, "message": r.message} for r in result.reasons],
     }
 
@@ -131,7 +153,7 @@ class PatientDetail(APIView):
     @extend_schema(responses=PatientDetailOutput)
     def get(self, request: Request, patient_id: int) -> Response:
         patient = selectors.patient_get_for(request.user, patient_id)
-        return Response(PatientDetailOutput(patient).data)
+        return Response(PatientDetailOutput(patient, context={"actor": actor_of(request)}).data)
 
     @extend_schema(request=PatientUpdateInput, responses=PatientOutput)
     def patch(self, request: Request, patient_id: int) -> Response:

@@ -163,7 +163,7 @@ def test_signing_a_consultation_clears_the_patient(clinic, derm):
     assert response["Location"] == f"/chart/consultations/{c.pk}/"
     assert c.is_signed and c.plans.get().sessions == 8
     chart = derm.get(f"/chart/patients/{p.pk}/").content.decode()
-    assert "Cleared" in chart and "Not cleared yet" not in chart
+    assert "Cleared" in chart and "Needs a dermatologist" not in chart
 
 
 def test_a_draft_is_edited_then_signed_and_a_signed_one_is_amended(clinic, derm):

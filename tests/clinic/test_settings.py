@@ -65,3 +65,35 @@ def test_check_deploy_in_production_reports_no_warning():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
+
+
+def test_development_signs_with_its_own_random_key_kept_outside_git():
+    """Message links were signed with a fixed key anyone could read in the source."""
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY)",
+        drop=tuple(PROD_ENV),
+        DJANGO_ENV="development",
+        DJANGO_SECRET_KEY="",
+    )
+    assert result.returncode == 0, result.stderr
+    key = result.stdout.strip()
+    kept = ROOT / "var" / "secrets" / "django-secret-key"
+    assert key == kept.read_text().strip() and len(key) >= 50
+    assert kept.stat().st_mode & 0o077 == 0  # its owner's only
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(kept)], cwd=ROOT)
+    assert ignored.returncode == 0
+    assert key not in (ROOT / "clinic" / "settings.py").read_text()
+
+
+def test_processes_starting_at_once_make_one_secret(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    from clinic.settings import local_secret
+
+    with ProcessPoolExecutor(max_workers=6) as pool:
+        keys = set(pool.map(local_secret, ["k"] * 24, [tmp_path] * 24))
+    assert keys == {(tmp_path / "k").read_text()}
+    assert [p.name for p in tmp_path.iterdir()] == ["k"]  # no staging file left behind

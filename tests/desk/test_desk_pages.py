@@ -156,12 +156,13 @@ def test_a_colliding_booking_shows_the_conflict_and_the_nearest_free_times(clini
     assert not Appointment.objects.filter(patient=p).exists()
 
 
-def test_a_patient_not_cleared_gets_no_times_and_the_reasons(clinic, reception):
+def test_a_patient_not_cleared_gets_no_times_and_a_reason_without_the_finding(clinic, reception):
     p = patient()
     screen(p, yes={"pacemaker"})
     url = f"/desk/patients/{p.pk}/book/?treatment={clinic.face.pk}&day={days_ahead(2)}"
     page = reception.get(url).content.decode()
-    assert "Not cleared for this treatment" in page and "Artificial pacemaker" in page
+    assert "Not cleared for this treatment" in page and "Artificial pacemaker" not in page
+    assert "A dermatologist must review the record first." in page  # the why, not the finding
     assert 'name="slot"' not in page
     refused = reception.post(url, {"slot": slot(local(days_ahead(2), 10))})
     assert refused.status_code == 400

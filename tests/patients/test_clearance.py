@@ -240,3 +240,42 @@ def test_a_systemic_finding_blocks_every_device_treatment(t, c, s, contra):
     assert result.absolute == any(r.absolute for r in result.reasons)
     if contra.kind == "permanent":
         assert result.absolute
+
+
+named = st.builds(
+    ContraFact,
+    slug=st.sampled_from(["a", "b"]),
+    name=st.just("Quokkitis"),  # a finding's name, to look for in what the desk sees
+    scope=st.sampled_from(["systemic", "local"]),
+    kind=st.sampled_from(["permanent", "temporary"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    t=treatments,
+    c=st.one_of(st.none(), consultations),
+    s=st.one_of(st.none(), screenings),
+    declared=st.lists(named, max_size=2),
+    found=st.lists(st.tuples(named, st.sampled_from(["present", "absent"])), max_size=2),
+)
+def test_the_desk_sees_the_same_decision_without_any_finding(t, c, s, declared, found):
+    """Reception's view (without_findings) keeps the decision, the state and the offer, and
+    names no finding: no declared answer, no dermatologist's finding."""
+    if s is not None:
+        s = ScreeningFact(s.answered_at, (*s.declared, *declared))
+    if c is not None:
+        extra = tuple(ReviewFact(contra, status) for contra, status in found)
+        c = ConsultationFact(c.clearance, c.signed_at, c.excluded_areas, (*c.reviews, *extra))
+    full = evaluate(t, c, s, on=ON, now=NOW)
+    desk = full.without_findings()
+    assert (desk.allowed, desk.absolute, desk.state, desk.offer) == (
+        full.allowed,
+        full.absolute,
+        full.state,
+        full.offer,
+    )
+    assert not desk.has_findings
+    assert all("Quokkitis" not in r.message for r in desk.reasons)
+    assert bool(desk.reasons) == bool(full.reasons)
+    assert (desk.state == "cleared") == full.allowed
