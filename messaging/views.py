@@ -24,9 +24,11 @@ PAGE_SIZE = 50
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The token is in the URL: keep it out of caches, referrers and search engines.
+    # The token is in the URL: keep it out of caches, other sites' referrers and search
+    # engines. `same-origin`, not `no-referrer`: with no-referrer a browser posts the page's
+    # form with `Origin: null`, which Django's CSRF check refuses.
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

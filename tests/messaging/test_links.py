@@ -43,7 +43,7 @@ def test_opening_a_link_changes_nothing_and_shows_the_appointment_in_her_languag
     assert page.status_code == 200
     html = page.content.decode()
     assert '<html lang="uk">' in html and "10:00" in html
-    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "no-referrer"
+    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "same-origin"
     booked.refresh_from_db()
     assert booked.status == Status.BOOKED and not MessageLinkUse.objects.exists()
 
