@@ -7,6 +7,7 @@ daylight-saving change never moves them; appointments themselves are stored in U
 from datetime import time
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -136,6 +137,11 @@ class ClinicPolicy(models.Model):
     quiet_hours_start = models.TimeField(default=time(21, 0))
     quiet_hours_end = models.TimeField(default=time(8, 0))
     waitlist_offer_minutes = models.PositiveIntegerField(default=120)
+    check_in_opens_minutes = models.PositiveIntegerField(
+        default=30,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text=_("How long before the start of a session reception may check the patient in."),
+    )
 
     class Meta:
         verbose_name_plural = "clinic policy"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments import events
-from appointments.calendar import local_date
+from appointments.calendar import calendar_config, local_date
 from appointments.models import Appointment, Status
 from appointments.policy import cancellable_by_patient, check_change_allowed, outside_policy
 from appointments.services.waitlist import waitlist_offer_slot
@@ -80,6 +80,13 @@ def _cancel(appointment: Appointment, actor: Actor, reason: str, now: datetime) 
     return appointment
 
 
+def check_in_opens_at(appointment: Appointment) -> datetime:
+    """The earliest moment the patient can be checked in (ClinicPolicy.check_in_opens_minutes
+    before the start): a session cannot be recorded, completed or thanked for before."""
+    minutes = calendar_config().policy.check_in_opens_minutes
+    return appointment.start - timedelta(minutes=minutes)
+
+
 def _front_desk(actor: Actor, appointment: Appointment) -> None:
     if not can(actor.user, Action.APPOINTMENT_FRONT_DESK, appointment):
         raise Forbidden(_("Only reception marks arrivals and no-shows."), code="forbidden")
@@ -105,6 +112,16 @@ def appointment_check_in(
         raise Conflict(_("Only a booked appointment can be checked in."), code="not_booked")
     if local_date(appointment.start) != local_date(now):
         raise Invalid(_("Check-in is on the day of the appointment."), code="not_today")
+    opens = check_in_opens_at(appointment)
+    if now < opens:
+        raise Invalid(
+            _("Check-in opens at %(time)s, %(minutes)s minutes before the start.")
+            % {
+                "time": timezone.localtime(opens).strftime("%H:%M"),
+                "minutes": calendar_config().policy.check_in_opens_minutes,
+            },
+            code="too_early",
+        )
     if appointment.treatment.requires_device:
         if not screening_confirmed:
             raise Invalid(
@@ -140,8 +157,11 @@ def appointment_complete(
     ):
         raise Forbidden(_("Only staff complete a session."), code="forbidden")
     appointment = _locked(appointment)
-    if appointment.status not in (Status.CHECKED_IN, Status.BOOKED):
-        raise Conflict(_("This appointment cannot be completed."), code="not_active")
+    if appointment.status != Status.CHECKED_IN:
+        raise Conflict(
+            _("Only a session the patient was checked in for can be completed."),
+            code="not_checked_in",
+        )
     now = now or timezone.now()
     _set_status(appointment, actor, Status.COMPLETED, "", now)
     # Home-care advice, the course nudge.

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from appointments.calendar import local_date
 from appointments.models import Appointment, Status
+from appointments.services.status import check_in_opens_at
 from appointments.services.waitlist import waitlist_join
 from clinic.audit import Actor
 from clinic.errors import DomainError
@@ -106,7 +107,7 @@ def desk_actions(a: Appointment, now: datetime) -> DeskActions:
     """Which buttons the desk offers for an appointment now (the services decide)."""
     booked = a.status == Status.BOOKED
     return DeskActions(
-        check_in=booked and local_date(a.start) == local_date(now),
+        check_in=booked and local_date(a.start) == local_date(now) and now >= check_in_opens_at(a),
         no_show=booked and a.start <= now,
         change=booked,
     )
