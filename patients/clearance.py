@@ -23,6 +23,7 @@ from patients.models import (
     ReviewStatus,
     Screening,
     ScreeningAnswer,
+    TreatmentPlan,
 )
 from treatments.models import Kind, Scope, Treatment
 
@@ -53,6 +54,7 @@ class ConsultationFact:
     signed_at: datetime
     excluded_areas: frozenset[str] = frozenset()
     reviews: tuple[ReviewFact, ...] = ()
+    planned_areas: frozenset[str] = frozenset()  # the areas of the treatments it planned
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,15 @@ def evaluate(
                 area=True,
             )
         )
+    elif not t.areas <= consultation.planned_areas:
+        # A consultation clears what it planned: another treatment area needs the
+        # dermatologist first (a face plan never clears the body).
+        reasons.append(
+            Reason(
+                "not_planned",
+                _("Your treatment plan does not include this treatment: book a consultation."),
+            )
+        )
     if t.requires_device:
         for review in consultation.reviews:
             reasons += _review_reasons(review, t, on)
@@ -299,7 +310,8 @@ def consultation_fact(patient: Patient, on: date) -> ConsultationFact | None:
             Prefetch(
                 "reviews",
                 queryset=ContraindicationReview.objects.select_related("contraindication"),
-            )
+            ),
+            Prefetch("plans", queryset=TreatmentPlan.objects.select_related("treatment")),
         )
         .first()
     )
@@ -312,6 +324,9 @@ def consultation_fact(patient: Patient, on: date) -> ConsultationFact | None:
         reviews=tuple(
             ReviewFact(_contra(r.contraindication), r.status, r.area, r.review_date)
             for r in consultation.reviews.all()
+        ),
+        planned_areas=frozenset().union(
+            *(p.treatment.treated_areas for p in consultation.plans.all())
         ),
     )
 

@@ -87,8 +87,11 @@ def consult(
     plans: dict[str, int] | None = None,
 ):
     """A consultation; `present` maps slug -> dict(status=..., area=..., review_date=...);
-    `plans` maps treatment slug -> number of sessions."""
+    `plans` maps treatment slug -> number of sessions (a consultation clears only what it
+    plans: a face course unless told otherwise)."""
     dermatologist = dermatologist or staff(Role.DERMATOLOGIST)
+    if plans is None and clearance != "not_cleared":
+        plans = {"microcurrent-therapy-face": 8}
     present = present or {}
     reviews = []
     for slug in all_contraindications():

@@ -123,6 +123,9 @@ def _validate_for_signing(consultation: Consultation) -> None:
         fields["reviews"] = [_("Review every contraindication; missing: %s.") % ", ".join(missing)]
     if not consultation.clearance:
         fields["clearance"] = [_("Record the clearance decision.")]
+    elif consultation.clearance != Clearance.NOT_CLEARED and not consultation.plans.exists():
+        # A consultation clears what it plans (patients.clearance): nothing, without a plan.
+        fields["plans"] = [_("Plan the treatments this consultation clears the patient for.")]
     present = [r for r in reviews if r.status == ReviewStatus.PRESENT]
     systemic = [r for r in present if r.contraindication.scope == Scope.SYSTEMIC]
     if systemic and consultation.clearance != Clearance.NOT_CLEARED:

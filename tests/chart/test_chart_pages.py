@@ -12,11 +12,12 @@ from chart.services import session_record_create
 from clinic.audit import Actor
 from clinic.models import AuditEvent
 from clinic.roles import Role
+from patients.clearance import clearance_for
 from patients.models import Consultation
 from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.desk.helpers import book, booked_earlier_today, cleared_patient, client_for
-from tests.factories import all_contraindications, patient, screen, staff
-from treatments.models import Contraindication
+from tests.factories import all_contraindications, patient, screen, staff, treatment
+from treatments.models import Contraindication, Treatment
 
 pytestmark = [pytest.mark.django_db, at_clinic_now]
 
@@ -111,6 +112,10 @@ def consultation_form(**extra) -> dict:
         "anamnesis": "No chronic diseases.",
         "clearance": "cleared",
         **review_data(),
+        # A consultation clears only what it plans: a face course.
+        "plan_treatment": Treatment.objects.get(slug="microcurrent-therapy-face").pk,
+        "plan_sessions": "8",
+        "plan_per_week": "2",
         **extra,
     }
 
@@ -163,7 +168,9 @@ def test_signing_a_consultation_clears_the_patient(clinic, derm):
     assert response["Location"] == f"/chart/consultations/{c.pk}/"
     assert c.is_signed and c.plans.get().sessions == 8
     chart = derm.get(f"/chart/patients/{p.pk}/").content.decode()
-    assert "Cleared" in chart and "Needs a dermatologist" not in chart
+    assert "Cleared" in chart
+    face, body = (treatment(f"microcurrent-therapy-{area}") for area in ("face", "body"))
+    assert clearance_for(p, face).allowed and not clearance_for(p, body).allowed
 
 
 def test_a_draft_is_edited_then_signed_and_a_signed_one_is_amended(clinic, derm):

@@ -75,3 +75,12 @@ def consult_with_home_care(p, advice: str, slug: str = "microcurrent-therapy-fac
         performed_on=timezone.localdate(),
         anamnesis="Healthy.",
     )
+
+
+def attend(appointment: Appointment, *, now: datetime, actor: Actor | None = None) -> Appointment:
+    """The visit as it happens: checked in at the start, completed at `now`."""
+    actor = actor or Actor(user=staff(Role.RECEPTION))
+    services.appointment_check_in(
+        actor=actor, appointment=appointment, screening_confirmed=True, now=appointment.start
+    )
+    return services.appointment_complete(actor=actor, appointment=appointment, now=now)

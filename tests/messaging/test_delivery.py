@@ -18,7 +18,7 @@ from patients import services as patient_services
 from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.conftest import free_port
 from tests.factories import patient
-from tests.messaging.helpers import book, desk_book, make_all_due
+from tests.messaging.helpers import attend, book, desk_book, make_all_due
 
 pytestmark = [pytest.mark.django_db, at_clinic_now]
 
@@ -269,9 +269,7 @@ def test_a_course_session_done_brings_home_care_advice_and_a_nudge_about_the_nex
     assert "7 sessions" in body and body.count("10:00") == 7
     starts = sorted(e.decoded("dtstart") for e in ics_of(booked.email).walk("VEVENT"))
     assert starts == [a.start for a in course.appointments.order_by("start")]
-    services.appointment_complete(
-        actor=desk, appointment=first, now=first.start + timedelta(hours=1)
-    )
+    attend(first, now=first.start + timedelta(hours=1), actor=desk)
     make_all_due(appointment=first)
     deliver()
     by_subject = {r.email["Subject"]: r.email for r in smtp_settings.received[1:]}

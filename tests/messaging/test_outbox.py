@@ -16,6 +16,7 @@ from messaging.models import Message, MessageChannel, MessageKind, MessageStatus
 from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.factories import consult, patient, screen, staff
 from tests.messaging.helpers import (
+    attend,
     book,
     consult_with_home_care,
     desk_book,
@@ -166,11 +167,7 @@ def test_completing_a_session_queues_the_home_care_advice_of_the_plan(clinic):
     # booked in the afternoon, has its 24 h reminder skipped as too late).
     appointment = desk_book(clinic, p, local(days_ahead(3), 10), treatment=clinic.face)
     assert {m.status for m in reminders(appointment).values()} == {MessageStatus.PENDING}
-    services.appointment_complete(
-        actor=Actor(user=staff(Role.RECEPTION)),
-        appointment=appointment,
-        now=local(days_ahead(3), 11),
-    )
+    attend(appointment, now=local(days_ahead(3), 11))
     advice = Message.objects.get(appointment=appointment, kind=MessageKind.HOME_CARE)
     assert advice.context == {"advice": "No sauna for two days; drink water."}
     assert advice.due_at == local(days_ahead(3), 11)
@@ -183,9 +180,7 @@ def test_home_care_after_an_evening_session_waits_for_the_morning(clinic):
     consult_with_home_care(p, "Moisturise.")
     appointment = desk_book(clinic, p, local(days_ahead(1), 10), treatment=clinic.face)
     late = local(days_ahead(1), 22, 30)
-    services.appointment_complete(
-        actor=Actor(user=staff(Role.RECEPTION)), appointment=appointment, now=late
-    )
+    attend(appointment, now=late)
     advice = Message.objects.get(appointment=appointment, kind=MessageKind.HOME_CARE)
     assert advice.due_at == local(days_ahead(2), 8)
 

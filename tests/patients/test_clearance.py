@@ -24,6 +24,7 @@ FACE, BODY, MASSAGE_FACE = (
     "microcurrent-massage-face",
 )
 DEVICE_TREATMENTS = [FACE, BODY, MASSAGE_FACE, "microcurrent-massage-body"]
+FACE_AND_BODY = {FACE: 8, BODY: 8}  # a consultation clears only the areas it plans
 
 
 @pytest.mark.django_db
@@ -74,6 +75,7 @@ class TestScenarios:
             clearance="cleared_with_restrictions",
             excluded_areas=["face"],
             present={"gold-threads": {"status": "present", "area": "face"}},
+            plans=FACE_AND_BODY,
         )
         assert not clearance_for(p, treatment(FACE)).allowed
         assert not clearance_for(p, treatment(MASSAGE_FACE)).allowed
@@ -87,6 +89,7 @@ class TestScenarios:
             clearance="cleared_with_restrictions",
             excluded_areas=["eye_area"],
             present={"gold-threads": {"status": "present", "area": "eye_area"}},
+            plans=FACE_AND_BODY,
         )
         assert not clearance_for(p, treatment(FACE)).allowed
         assert clearance_for(p, treatment(BODY)).allowed
@@ -104,6 +107,7 @@ class TestScenarios:
                     "review_date": review_on,
                 }
             },
+            plans=FACE_AND_BODY,
         )
         assert clearance_for(p, treatment(FACE), on=review_on).allowed
         late = clearance_for(p, treatment(FACE), on=review_on + timedelta(days=1))
@@ -119,6 +123,26 @@ class TestScenarios:
         result = clearance_for(p, treatment(FACE))
         assert not result.allowed
         assert "screening_expired" in result.codes
+
+    def test_a_face_plan_clears_the_face_never_the_body(self):
+        """Issue 16: patient1's plan was microcurrent face only, yet body therapy and body
+        massage were shown as "Cleared" and booked online."""
+        p = patient()
+        screen(p)
+        consult(p, plans={FACE: 8})
+        assert clearance_for(p, treatment(FACE)).allowed
+        assert clearance_for(p, treatment(MASSAGE_FACE)).allowed  # the same area
+        for slug in (BODY, "microcurrent-massage-body"):
+            result = clearance_for(p, treatment(slug))
+            assert result.codes == ["not_planned"] and result.state == "needs_dermatologist"
+
+    def test_signing_cleared_needs_a_plan(self):
+        from clinic.errors import Invalid
+
+        with pytest.raises(Invalid) as refused:
+            consult(patient(), plans={})
+        assert "plans" in refused.value.fields
+        consult(patient(), plans={}, clearance="not_cleared")  # nothing cleared: no plan needed
 
     def test_a_draft_consultation_clears_nobody(self):
         p = patient()
@@ -152,6 +176,7 @@ consultations = st.builds(
     signed_at=st.just(NOW - timedelta(days=5)),
     excluded_areas=st.frozensets(st.sampled_from(AREAS), max_size=2),
     reviews=st.lists(reviews, max_size=5).map(tuple),
+    planned_areas=st.frozensets(st.sampled_from(AREAS), max_size=4),
 )
 screenings = st.builds(
     ScreeningFact,
@@ -186,6 +211,7 @@ def test_allowed_exactly_when_no_rule_blocks(t, c, s):
         assert not result.allowed
     if result.allowed:
         assert c is not None
+        assert t.areas <= c.planned_areas  # a consultation clears only what it planned
         if c.clearance == "cleared_with_restrictions":
             assert not (c.excluded_areas & t.areas)
         if t.requires_device:
@@ -206,6 +232,7 @@ def test_a_present_finding_never_makes_a_patient_more_cleared(t, c, s, extra):
         c.signed_at,
         c.excluded_areas,
         (*c.reviews, ReviewFact(extra.contra, "present", extra.area, extra.review_date)),
+        c.planned_areas,
     )
     after = evaluate(t, worse, s, on=ON, now=NOW)
     assert not (after.allowed and not before.allowed)
@@ -222,6 +249,7 @@ def test_a_local_finding_elsewhere_changes_nothing(t, c, s, contra, area):
         c.signed_at,
         c.excluded_areas,
         (*c.reviews, ReviewFact(local, "present", area, ON - timedelta(days=3))),
+        c.planned_areas,
     )
     assert evaluate(t, with_finding, s, on=ON, now=NOW) == evaluate(t, c, s, on=ON, now=NOW)
 
@@ -233,7 +261,11 @@ def test_a_systemic_finding_blocks_every_device_treatment(t, c, s, contra):
         return
     systemic = ContraFact(contra.slug, contra.name, "systemic", contra.kind)
     c2 = ConsultationFact(
-        c.clearance, c.signed_at, c.excluded_areas, (*c.reviews, ReviewFact(systemic, "present"))
+        c.clearance,
+        c.signed_at,
+        c.excluded_areas,
+        (*c.reviews, ReviewFact(systemic, "present")),
+        c.planned_areas,
     )
     result = evaluate(t, c2, s, on=ON, now=NOW)
     assert not result.allowed
@@ -266,7 +298,9 @@ def test_the_desk_sees_the_same_decision_without_any_finding(t, c, s, declared, 
         s = ScreeningFact(s.answered_at, (*s.declared, *declared))
     if c is not None:
         extra = tuple(ReviewFact(contra, status) for contra, status in found)
-        c = ConsultationFact(c.clearance, c.signed_at, c.excluded_areas, (*c.reviews, *extra))
+        c = ConsultationFact(
+            c.clearance, c.signed_at, c.excluded_areas, (*c.reviews, *extra), c.planned_areas
+        )
     full = evaluate(t, c, s, on=ON, now=NOW)
     desk = full.without_findings()
     assert (desk.allowed, desk.absolute, desk.state, desk.offer) == (

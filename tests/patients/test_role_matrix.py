@@ -9,7 +9,15 @@ from django.utils import timezone
 
 from clinic.roles import Role
 from patients.models import Consultation
-from tests.factories import all_contraindications, api, consult, patient, screen, staff
+from tests.factories import (
+    all_contraindications,
+    api,
+    consult,
+    patient,
+    screen,
+    staff,
+    treatment,
+)
 
 COLUMNS = ["anonymous", "own", "other", "reception", "dermatologist", "manager"]
 
@@ -165,6 +173,13 @@ def test_role_matrix(world, column, name, method, template, body, expected):
             reviews=[
                 services.ReviewInput(contraindication=s, status="absent")
                 for s in all_contraindications()
+            ],
+            plans=[
+                services.PlanInput(
+                    treatment=treatment("microcurrent-therapy-face"),
+                    sessions=8,
+                    sessions_per_week=2,
+                )
             ],
         )
     response = getattr(api(caller(column, world)), method)(path, bodies(body, ctx), format="json")
