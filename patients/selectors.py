@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -13,7 +13,7 @@ from django.utils import timezone
 from clinic.audit import Actor, audit_record
 from clinic.roles import Action, can, can_ever, patient_id_of
 from patients.clearance import ClearanceResult, clearance_map
-from patients.models import Consultation, Patient, Screening
+from patients.models import ConsentText, Consultation, Patient, Screening
 from treatments.models import Treatment
 
 
@@ -78,6 +78,28 @@ def consultation_list_base() -> QuerySet[Consultation]:
     return Consultation.objects.select_related("dermatologist", "signed_by").prefetch_related(
         "reviews__contraindication", "plans__treatment", "indications", "amendments__author"
     )
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """The treatment consent as staff see it: the current text and whether (and when)
+    the patient accepted that version."""
+
+    version: int | None  # None: no text published
+    body: str
+    accepted_at: datetime | None
+
+    @property
+    def current(self) -> bool:
+        return self.accepted_at is not None
+
+
+def consent_state(patient: Patient) -> ConsentState:
+    text = ConsentText.objects.order_by("-version").first()
+    if text is None:
+        return ConsentState(None, "", None)
+    accepted = patient.consents.filter(consent=text).values_list("accepted_at", flat=True)
+    return ConsentState(text.version, text.body, accepted.first())
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,9 @@ def staff(role: Role, **kwargs):
     return UserFactory(role=role, **kwargs)
 
 
-def patient(*, with_login: bool = True, **kwargs) -> Patient:
+def patient(*, with_login: bool = True, consented: bool = True, **kwargs) -> Patient:
+    """A registered patient; `consented`: has accepted the current treatment consent (as
+    a patient does before a first device session)."""
     n = next(_seq)
     user = UserFactory(role=Role.PATIENT) if with_login else None
     defaults = dict(
@@ -52,7 +54,13 @@ def patient(*, with_login: bool = True, **kwargs) -> Patient:
         phone=f"+38067{n:07d}",
     )
     defaults.update(kwargs)
-    return services.patient_register(actor=None, user=user, **defaults)
+    p = services.patient_register(actor=None, user=user, **defaults)
+    if consented:
+        from patients.models import ConsentAcceptance, ConsentText
+
+        current = ConsentText.objects.order_by("-version").first()
+        ConsentAcceptance.objects.create(patient=p, consent=current)
+    return p
 
 
 def api(user=None) -> APIClient:

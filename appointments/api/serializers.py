@@ -110,6 +110,11 @@ class RescheduleInput(ReasonInput):
 
 class CheckInInput(StrictSerializer):
     screening_confirmed = serializers.BooleanField(default=False)
+    consent_taken = serializers.BooleanField(
+        default=False,
+        help_text="The patient read and accepted the current treatment consent at the desk "
+        "(needed for a device session when none is on file).",
+    )
 
 
 class AppointmentOutput(serializers.ModelSerializer):

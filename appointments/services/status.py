@@ -17,7 +17,12 @@ from appointments.services.waitlist import waitlist_offer_slot
 from clinic.audit import Actor
 from clinic.errors import Conflict, Forbidden, Invalid
 from clinic.roles import Action, can, is_staff_member
-from patients.services import screening_confirm
+from patients.services import (
+    consent_accept,
+    consent_current,
+    consent_is_current,
+    screening_confirm,
+)
 
 
 def _locked(appointment: Appointment) -> Appointment:
@@ -98,9 +103,12 @@ def appointment_check_in(
     actor: Actor,
     appointment: Appointment,
     screening_confirmed: bool = False,
+    consent_taken: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
-    """The patient arrived. For a device session the safety answers are re-confirmed."""
+    """The patient arrived. For a device session the safety answers are re-confirmed and
+    the current treatment consent must be on file: `consent_taken` records it now, when
+    the patient has read and accepted it at the desk."""
     _front_desk(actor, appointment)
     appointment = (
         Appointment.objects.select_for_update()
@@ -129,7 +137,20 @@ def appointment_check_in(
                 fields={"screening_confirmed": [_("Confirm the questionnaire with the patient.")]},
             )
         screening_confirm(actor=actor, patient=appointment.patient)
+        _require_consent(actor, appointment, consent_taken)
     return _set_status(appointment, actor, Status.CHECKED_IN, "", now)
+
+
+def _require_consent(actor: Actor, appointment: Appointment, taken: bool) -> None:
+    if consent_is_current(appointment.patient):
+        return
+    if not taken:
+        raise Invalid(
+            _("The patient has not accepted the current treatment consent."),
+            code="consent_missing",
+            fields={"consent_taken": [_("Read the consent with the patient and record it.")]},
+        )
+    consent_accept(actor=actor, patient=appointment.patient, version=consent_current().version)
 
 
 @transaction.atomic

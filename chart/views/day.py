@@ -18,6 +18,7 @@ from clinic.page_access import page_requires
 from clinic.roles import Action
 from patients.forms import PatientSearchForm
 from patients.selectors import (
+    consent_state,
     consultation_list,
     patient_clearance,
     patient_get_for,
@@ -70,6 +71,7 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "patient": found,
         "clearance": patient_clearance(Actor.from_request(request), found),
+        "consent": consent_state(found),
         "screening": screening,
         "consultations": consultations,
         "records": list(reversed(records)),

@@ -37,7 +37,7 @@ from desk.forms import (
 from desk.views.patients import desk_actions, patient_for_desk
 from desk.views.slots import SlotTime, alternatives, slot_times
 from patients.models import Patient
-from patients.selectors import treatment_clearance
+from patients.selectors import consent_state, treatment_clearance
 from treatments.models import Treatment
 
 
@@ -56,6 +56,7 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
             Actor.from_request(request), a.patient, a.treatment, on=local_date(a.start)
         ),
         "screening": reads.screening_dates(a.patient),
+        "consent": consent_state(a.patient),
     }
     return render(request, "desk/appointment.html", context)
 
@@ -128,6 +129,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=Actor.from_request(request),
                 appointment=a,
                 screening_confirmed=form.cleaned_data["screening_confirmed"],
+                consent_taken=form.cleaned_data["consent_taken"],
             )
         except DomainError as exc:
             show_domain_error(form, exc)
@@ -141,6 +143,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             Actor.from_request(request), a.patient, a.treatment, on=local_date(a.start)
         ),
         "screening": reads.screening_dates(a.patient),
+        "consent": consent_state(a.patient),
         "next": safe_next(request, ""),
     }
     return render(request, "desk/check_in.html", context, status=form_status(form))

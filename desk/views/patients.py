@@ -28,7 +28,12 @@ from desk.forms import PatientRegisterForm, WaitlistJoinForm
 from patients import services
 from patients.forms import PatientSearchForm
 from patients.models import Patient
-from patients.selectors import patient_clearance, patient_get_for, patient_search
+from patients.selectors import (
+    consent_state,
+    patient_clearance,
+    patient_get_for,
+    patient_search,
+)
 
 RESULTS = 50
 
@@ -127,6 +132,7 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
         "past": past,
         "courses": reads.patient_courses(found),
         "clearance": patient_clearance(Actor.from_request(request), found),
+        "consent": consent_state(found),
         "waitlist": reads.patient_waitlist(found),
         "has_plans": reads.course_plans(found).exists(),
     }

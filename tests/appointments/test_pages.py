@@ -26,7 +26,7 @@ def clinic(db):
 
 @pytest.fixture
 def cleared(db):
-    p = patient()
+    p = patient(consented=False)  # "my appointments" asks for the consent
     screen(p)
     consult(p)
     return p

@@ -10,12 +10,14 @@ from datetime import timedelta
 
 import pytest
 
+from appointments import services
 from appointments.models import Appointment, ClinicPolicy, Status
 from appointments.services import appointment_check_in, appointment_complete
 from clinic.audit import Actor
 from clinic.errors import Conflict
 from clinic.roles import Role
 from messaging.models import Message, MessageKind
+from patients.models import ConsentAcceptance
 from tests.appointments.clinic_setup import at_clinic_now, build_clinic, days_ahead, local
 from tests.factories import api, consult, patient, screen, staff, token_api
 
@@ -122,3 +124,72 @@ def test_only_a_checked_in_session_is_completed(session):
     )
     done = appointment_complete(actor=actor, appointment=session, now=session.start)
     assert done.status == Status.COMPLETED
+
+
+@pytest.fixture
+def unconsented(db) -> Appointment:
+    """A face session at 10:00 two days ahead for a patient who never accepted the consent
+    (issue 16: patient2 was checked in, treated and completed without it)."""
+    clinic = build_clinic(practitioners=1, rooms=1, devices=1)
+    p = patient(with_login=False, consented=False)
+    screen(p)
+    consult(p)
+    actor = Actor(user=staff(Role.RECEPTION))
+    return services.appointment_book(
+        actor=actor, patient=p, treatment=clinic.face, start=local(days_ahead(2), 10)
+    )
+
+
+def test_a_device_session_is_not_checked_in_without_consent(unconsented, time_machine):
+    time_machine.move_to(unconsented.start)
+    desk = token_api(staff(Role.RECEPTION))
+    refused = _check_in(desk, unconsented)
+    assert refused.status_code == 400, refused.content
+    error = refused.json()["error"]
+    assert error["code"] == "consent_missing" and "consent_taken" in error["fields"]
+    unconsented.refresh_from_db()
+    assert unconsented.status == Status.BOOKED
+    assert not ConsentAcceptance.objects.filter(patient=unconsented.patient).exists()
+
+
+def test_reception_takes_the_consent_at_check_in(unconsented, time_machine):
+    time_machine.move_to(unconsented.start)
+    receptionist = staff(Role.RECEPTION)
+    response = token_api(receptionist).post(
+        f"/api/appointments/{unconsented.pk}/check-in/",
+        {"screening_confirmed": True, "consent_taken": True},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    taken = ConsentAcceptance.objects.get(patient=unconsented.patient)
+    assert taken.consent.version == 1 and taken.recorded_by == receptionist
+
+
+def test_the_desk_shows_the_consent_and_takes_it_on_the_check_in_page(unconsented, time_machine):
+    from tests.desk.helpers import client_for
+
+    time_machine.move_to(unconsented.start)
+    reception = client_for(Role.RECEPTION)
+    pages = (f"/desk/appointments/{unconsented.pk}/", f"/desk/patients/{unconsented.patient_id}/")
+    for url in pages:
+        assert "Consent v1 not accepted" in reception.get(url).content.decode()
+    url = f"/desk/appointments/{unconsented.pk}/check-in/"
+    page = reception.get(url).content.decode()
+    assert "Read the treatment consent (version 1) with the patient" in page
+    refused = reception.post(url, {"screening_confirmed": "on"})
+    assert refused.status_code == 400
+    assert "Read the consent with the patient and record it." in refused.content.decode()
+    done = reception.post(url, {"screening_confirmed": "on", "consent_taken": "on"})
+    assert done.status_code == 302
+    unconsented.refresh_from_db()
+    assert unconsented.status == Status.CHECKED_IN
+    page = reception.get(f"/desk/appointments/{unconsented.pk}/").content.decode()
+    assert "Consent v1 accepted on" in page
+
+
+def test_the_chart_shows_the_consent_state(unconsented):
+    from tests.desk.helpers import client_for
+
+    derm = client_for(Role.DERMATOLOGIST)
+    chart = derm.get(f"/chart/patients/{unconsented.patient_id}/").content.decode()
+    assert "Consent v1 not accepted" in chart

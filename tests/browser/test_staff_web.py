@@ -221,6 +221,14 @@ def test_reception_registers_books_a_course_and_checks_a_patient_in(
     expect(page.locator(".field.invalid")).to_contain_text("Confirm the questionnaire")
     page.get_by_label("The patient confirms the answers").check()
     page.get_by_role("button", name="Check in").click()
+    # No treatment consent on file: refused, and the page offers to take it there.
+    expect(page.locator(".field.invalid")).to_contain_text("Read the consent with the patient")
+    assert today.patient.consents.count() == 0
+    page.get_by_text("Read the treatment consent (version 1) with the patient").click()
+    expect(page.locator(".consent-text .prose")).to_be_visible()
+    page.get_by_label("The patient confirms the answers").check()
+    page.get_by_label("The patient has read the treatment consent and accepts it.").check()
+    page.get_by_role("button", name="Check in").click()
     expect(page.locator(".messages")).to_contain_text("Checked in: Anna Bondarenko")
     expect(page.locator("td.appt.st-checked_in")).to_contain_text("Checked in")
     today.refresh_from_db()
@@ -290,7 +298,10 @@ def test_the_dermatologist_signs_records_within_the_limits_and_amends(
     sessions = _past_course_sessions(anna, count=3)
     visit = move_to_earlier_today(sessions[3])
     appointment_check_in(
-        actor=Actor(user=user("reception")), appointment=visit, screening_confirmed=True
+        actor=Actor(user=user("reception")),
+        appointment=visit,
+        screening_confirmed=True,
+        consent_taken=True,
     )
     login_staff(page, clinic, "dermatologist", DEMO_PASSWORD)
 

@@ -130,7 +130,7 @@ def test_the_questionnaire_does_not_redirect_off_site(client):
 
 
 def test_consent_is_accepted_only_when_ticked(client):
-    p = patient()
+    p = patient(consented=False)
     client.force_login(p.user)
     page = client.get("/me/consent/")
     assert "microcurrent therapy" in page.content.decode()

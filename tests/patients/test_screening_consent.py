@@ -43,7 +43,7 @@ def test_an_incomplete_or_unknown_answer_is_refused_and_nothing_saved(db, case):
 
 
 def test_consent_must_be_the_current_version_and_is_stored_with_time(db):
-    p = patient()
+    p = patient(consented=False)
     ConsentText.objects.create(version=2, body="New text")
     client = api(p.user)
     old = client.post(f"/api/patients/{p.pk}/consents/", {"version": 1}, format="json")
