@@ -251,7 +251,7 @@ def test_beat_sends_the_head_export_regularly(settings):
 
 
 @pytest.mark.slow
-def test_the_worker_exports_the_head_to_its_file(transactional_db, tmp_path):
+def test_the_worker_exports_the_head_to_its_file(live_db, tmp_path):
     from clinic.tasks import audit_export_head
 
     rows = [audit_record(Actor(user=None), action="read", obj="x", patient_id=None)]
