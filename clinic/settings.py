@@ -441,10 +441,14 @@ AUDIT_HMAC_KEY = required("AUDIT_HMAC_KEY", "") or (
 )
 if len(AUDIT_HMAC_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters long")
-# The exported heads: one JSON line appended per export, read by `audit_verify`. Empty: no
-# file (the log line only), the tests' default (a test that needs one sets its own).
+# The exported heads: one JSON line appended per export, read by `audit_verify`; by default
+# one file per database, so a development machine's several databases do not mix. Empty:
+# no file (the log line only), the tests' default (a test that needs one sets its own).
 AUDIT_HEAD_FILE = env.str(
-    "AUDIT_HEAD_FILE", default="" if TESTING else str(BASE_DIR / "var" / "audit" / "head.jsonl")
+    "AUDIT_HEAD_FILE",
+    default=""
+    if TESTING
+    else str(BASE_DIR / "var" / "audit" / f"head-{DATABASES['default']['NAME']}.jsonl"),
 )
 # The role that owns the audit table once `manage.py audit_lock` ran (NOLOGIN: nobody logs
 # in as it), and the privileged login that command connects with. The app's own role keeps
