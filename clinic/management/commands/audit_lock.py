@@ -105,7 +105,6 @@ def _names(cursor: Any, owner: str, app_role: str) -> dict[str, Any] | None:
         "table": sql.Identifier(schema, table),
         "table_name": f"{schema}.{table}",
         "sequence": sql.SQL(sequence),  # already quoted by pg_get_serial_sequence
-        "sequence_name": sequence,
         "function": sql.SQL("{}.{}").format(sql.Identifier(schema), sql.SQL(FUNCTION)),
         "owner": sql.Identifier(owner),
         "app": sql.Identifier(app_role),
