@@ -1,18 +1,37 @@
-"""Audit trail of clinical records: every read and change writes one chained row."""
+"""Audit trail of clinical records: every read and change writes one chained row.
+
+Three things keep the trail honest against someone holding the app's own database login:
+- the table belongs to another role (`manage.py audit_lock`): the app may INSERT and SELECT,
+  never UPDATE, DELETE, TRUNCATE, or switch the append-only trigger off;
+- each row's hash is an HMAC-SHA256 under AUDIT_HMAC_KEY, a key kept outside the database,
+  over the row and the previous row's hash: a row edited, or a chain recomputed, without
+  the key does not verify;
+- the newest row (its id, its hash, the number of rows up to it) is exported regularly
+  out of the database (`audit_head_export`, run by beat): rows deleted from the end, or
+  all of them, are missing against an exported head.
+`verify_chain` checks all of it; `manage.py audit_verify` reports it.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.models import AuditEvent
+
+logger = logging.getLogger("clinic.audit")
 
 GENESIS = "0" * 64
 # Any fixed 64-bit number: the advisory lock that serialises appends to the chain.
@@ -31,8 +50,11 @@ class Actor:
 
 
 def _row_digest(prev_hash: str, fields: dict[str, Any]) -> str:
+    """HMAC-SHA256 under the audit key of the previous hash and the row's canonical JSON.
+    (Rows written before the key existed were sealed under it by migration 0006.)"""
     canonical = json.dumps(fields, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    key = settings.AUDIT_HMAC_KEY.encode()
+    return hmac.new(key, (prev_hash + canonical).encode(), hashlib.sha256).hexdigest()
 
 
 def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
@@ -92,18 +114,104 @@ def audit_reads(actor: Actor, objs: Iterable[Any]) -> None:
 
 
 @dataclass(frozen=True)
+class Head:
+    """The newest row at one moment, as exported: id None and rows 0 for an empty trail."""
+
+    id: int | None
+    hash: str
+    rows: int
+    at: str
+
+
+def audit_head_export() -> Head:
+    """Write the trail's head where the database cannot reach it: one JSON line appended
+    to AUDIT_HEAD_FILE (if set) and one log line (to the journal and the log collector).
+
+    No lock is needed: appends are serialised and commit in id order (`_append`), so every
+    row below the newest committed one is committed too, and the count is final."""
+    newest = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+    rows = AuditEvent.objects.filter(id__lte=newest[0]).count() if newest else 0
+    head = Head(
+        id=newest[0] if newest else None,
+        hash=newest[1] if newest else GENESIS,
+        rows=rows,
+        at=timezone.now().isoformat(),
+    )
+    if settings.AUDIT_HEAD_FILE:
+        _append_line(Path(settings.AUDIT_HEAD_FILE), json.dumps(asdict(head), sort_keys=True))
+    logger.info("audit head", extra={"audit_head": asdict(head)})
+    return head
+
+
+def _append_line(path: Path, line: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as file:  # O_APPEND: a whole line at the end
+        file.write(line + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+
+
+class HeadFileError(ValueError):
+    pass
+
+
+def read_heads(path: Path) -> list[Head]:
+    """The heads exported to `path`, oldest first; a line that is not one is an error."""
+    heads = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            head = Head(id=data["id"], hash=data["hash"], rows=data["rows"], at=data["at"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise HeadFileError(f"{path}:{number}: not an exported audit head ({exc})") from exc
+        if not (head.id is None or isinstance(head.id, int)) or not isinstance(head.rows, int):
+            raise HeadFileError(f"{path}:{number}: not an exported audit head")
+        heads.append(head)
+    return heads
+
+
+@dataclass(frozen=True)
 class ChainBreak:
     event_id: int
     reason: str
 
 
-def verify_chain() -> ChainBreak | None:
-    """The first row whose hash or link does not match, or None if the chain is whole."""
+def verify_chain(heads: Sequence[Head] = ()) -> ChainBreak | None:
+    """The first problem found, or None if the chain is whole and holds every exported head.
+
+    One pass in id order: each row must link to the previous one and carry the HMAC of its
+    content; a row that was exported as a head must still have the same hash and the same
+    number of rows up to it; an exported head missing altogether means rows were deleted
+    from the end (or all of them)."""
+    expected: dict[int, Head] = {}
+    for head in heads:
+        if head.id is None:
+            continue
+        known = expected.setdefault(head.id, head)
+        if (known.hash, known.rows) != (head.hash, head.rows):
+            return ChainBreak(head.id, f"exported heads disagree ({known.at} and {head.at})")
     prev = GENESIS
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+    rows = AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
+    for seen, event in enumerate(rows, 1):
         if event.prev_hash != prev:
             return ChainBreak(event.id, "previous row missing or changed (link broken)")
         if event.hash != _row_digest(prev, _hashed_fields(event)):
             return ChainBreak(event.id, "row content changed (hash mismatch)")
+        head = expected.pop(event.id, None)
+        if head is not None and (head.hash != event.hash or head.rows != seen):
+            return ChainBreak(
+                event.id,
+                f"not the row exported as the head at {head.at} "
+                "(rows up to it were deleted or replaced)",
+            )
         prev = event.hash
+    if expected:
+        head = expected[min(expected)]
+        return ChainBreak(
+            head.id,
+            f"missing: it was the newest of {head.rows} rows exported at {head.at}; "
+            "rows were deleted from the end of the trail",
+        )
     return None

@@ -19,6 +19,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from django_guid.integrations import CeleryIntegration
 
+from clinic.dev_secrets import dev_secret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -214,6 +216,8 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # The outbox sweep (messaging.dispatch): how often beat hands due messages out.
 MESSAGES_SWEEP_SECONDS = env.float("MESSAGES_SWEEP_SECONDS", default=60.0)
+# Audit trail head export (clinic.audit.audit_head_export): how often beat sends it.
+AUDIT_HEAD_EXPORT_SECONDS = env.float("AUDIT_HEAD_EXPORT_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": 60.0},
     "messages-sweep": {
@@ -239,6 +243,13 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-prune": {
         "task": "messaging.tasks.prune_outbox",
         "schedule": crontab(hour=3, minute=40),
+    },
+    # The audit trail's head goes out of the database (a file and a log line), so that
+    # deleting its newest rows, or all of them, shows in `manage.py audit_verify`.
+    "audit-export-head": {
+        "task": "clinic.tasks.audit_export_head",
+        "schedule": AUDIT_HEAD_EXPORT_SECONDS,
+        "options": {"expires": AUDIT_HEAD_EXPORT_SECONDS},
     },
 }
 # One beat per deployment, however many hosts start one: celery-redbeat keeps the schedule
@@ -439,6 +450,33 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+
+# --- Audit trail (clinic.audit, README "Audit trail") ------------------------------------
+# The chain is keyed, HMAC-SHA256: without this key, whoever can write the table (the app's
+# own database login included) cannot make an edited, forged or re-chained row verify.
+# It lives outside the database, the same on every host, and never changes (rows written
+# under another key fail `audit_verify`). Development makes one in var/secrets/ once.
+AUDIT_HMAC_KEY = required("AUDIT_HMAC_KEY", "") or (
+    "test-only-audit-hmac-key-not-a-secret-0123456789"
+    if TESTING
+    else dev_secret(BASE_DIR / "var" / "secrets", "audit-hmac-key")
+)
+if len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters long")
+# The exported heads: one JSON line appended per export, read by `audit_verify`; by default
+# one file per database, so a development machine's several databases do not mix. Empty:
+# no file (the log line only), the tests' default (a test that needs one sets its own).
+AUDIT_HEAD_FILE = env.str(
+    "AUDIT_HEAD_FILE",
+    default=""
+    if TESTING
+    else str(BASE_DIR / "var" / "audit" / f"head-{DATABASES['default']['NAME']}.jsonl"),
+)
+# The role that owns the audit table once `manage.py audit_lock` ran (NOLOGIN: nobody logs
+# in as it), and the privileged login that command connects with. The app's own role keeps
+# only INSERT and SELECT on the table.
+AUDIT_OWNER_ROLE = env.str("AUDIT_OWNER_ROLE", default="clinic_audit_owner")
+AUDIT_ADMIN_DATABASE_URL = env.str("AUDIT_ADMIN_DATABASE_URL", default="")
 
 # --- Logs and errors ------------------------------------------------------------------
 # One JSON object a line. Each carries the request's id (django-guid: the X-Request-ID the

@@ -1,4 +1,5 @@
-"""Cross-cutting Celery tasks: beat's heartbeat, the broker round trip, session expiry."""
+"""Cross-cutting Celery tasks: beat's heartbeat, the broker round trip, session expiry, the
+audit trail's head export."""
 
 from celery import shared_task
 from django.core.management import call_command
@@ -6,6 +7,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from clinic import health
+from clinic.audit import audit_head_export
 
 
 @shared_task(name="clinic.tasks.heartbeat", ignore_result=True)
@@ -25,3 +27,11 @@ def clear_expired_sessions() -> None:
     """Run by beat every night: Django's `clearsessions` for the configured session engine."""
     close_old_connections()
     call_command("clearsessions")
+
+
+@shared_task(name="clinic.tasks.audit_export_head", ignore_result=True)
+def audit_export_head() -> None:
+    """Run by beat every AUDIT_HEAD_EXPORT_SECONDS: the audit trail's newest row goes to
+    AUDIT_HEAD_FILE and the log, where `audit_verify` finds it again (clinic.audit)."""
+    close_old_connections()
+    audit_head_export()

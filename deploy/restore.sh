@@ -9,7 +9,9 @@
 # and stop web, worker and beat while restoring. It refuses a database that has tables,
 # so a restore never mixes with live data. Everything runs in one transaction: on an error
 # nothing is left half-restored.
-# After it: start the services (Redis may be empty: the queue, caches and the beat
+# After it, lock the audit trail again (the dump is restored without owners, so the app's
+# role owns every table): AUDIT_ADMIN_DATABASE_URL=... manage.py audit_lock (README.md).
+# Then start the services (Redis may be empty: the queue, caches and the beat
 # schedule rebuild themselves). Media files (var/media/: photos, once they exist) are not
 # in the dump: put them back from the file backup.
 set -euo pipefail
@@ -36,5 +38,6 @@ fi
 
 pg_restore --dbname="$url" --no-owner --no-privileges --single-transaction --exit-on-error "$file"
 echo "restored $file"
+echo "now lock the audit trail again: AUDIT_ADMIN_DATABASE_URL=... manage.py audit_lock"
 echo "media (var/media/: photos, once they exist) is not in the dump:" \
   "restore it from the file backup"

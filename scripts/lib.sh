@@ -12,6 +12,11 @@ DB_NAME="${CLINIC_DB_NAME:-clinic}"
 DB_USER="${CLINIC_DB_USER:-clinic}"
 DB_PASSWORD="${CLINIC_DB_PASSWORD:-clinic}"
 REDIS_PORT="${CLINIC_REDIS_PORT:-6379}"
+# The audit table's owner (no login) and the privileged login that hands the table to it
+# after `migrate` (`manage.py audit_lock`; README.md, "Audit trail").
+AUDIT_OWNER="${AUDIT_OWNER_ROLE:-clinic_audit_owner}"
+AUDIT_ADMIN=clinic_audit_admin
+AUDIT_ADMIN_PASSWORD=""
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -93,11 +98,39 @@ ensure_postgres() {
     log "Creating database role $DB_USER"
     as_postgres psql -p "$port" -qc "CREATE ROLE \"$DB_USER\" LOGIN CREATEDB PASSWORD '$DB_PASSWORD'"
   fi
+  ensure_audit_roles "$port"
   exists="$(as_postgres psql -p "$port" -tAc "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'")"
   if [ "$exists" != "1" ]; then
     log "Creating database $DB_NAME"
     as_postgres createdb -p "$port" -O "$DB_USER" "$DB_NAME"
   fi
+}
+
+ensure_audit_roles() {
+  # The audit owner (NOLOGIN) and the audit admin: a member of the app's role (to take the
+  # table from it) and of the owner (to give it), with CREATEDB (to give the database to
+  # the owner too: manage.py audit_lock explains why). The admin's password is made once for
+  # this PostgreSQL cluster and kept beside it, readable by the postgres user only, so
+  # every checkout on this machine uses the same one; it is never in git.
+  local port=$1 file
+  file="$(getent passwd postgres | cut -d: -f6)/.clinic_audit_admin_password"
+  AUDIT_ADMIN_PASSWORD="$(as_postgres sh -c "umask 077; [ -s $file ] ||
+    head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \\n' > $file; cat $file")"
+  as_postgres psql -p "$port" -q -v ON_ERROR_STOP=1 -v owner="$AUDIT_OWNER" \
+    -v admin="$AUDIT_ADMIN" -v app="$DB_USER" -v pw="$AUDIT_ADMIN_PASSWORD" >/dev/null <<'SQL'
+SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'owner') AS no_owner,
+       NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'admin') AS no_admin \gset
+\if :no_owner
+CREATE ROLE :"owner" NOLOGIN;
+\endif
+\if :no_admin
+CREATE ROLE :"admin" LOGIN;
+\endif
+ALTER ROLE :"admin" LOGIN CREATEDB PASSWORD :'pw';
+ALTER ROLE :"owner" NOLOGIN;
+SET client_min_messages = warning;
+GRANT :"app", :"owner" TO :"admin";
+SQL
 }
 
 ensure_redis() {
@@ -120,6 +153,9 @@ ensure_redis() {
 export_env() {
   export DATABASE_URL="${DATABASE_URL:-postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:${CLINIC_DB_PORT:-5432}/$DB_NAME}"
   export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}"
+  if [ -n "$AUDIT_ADMIN_PASSWORD" ]; then
+    export AUDIT_ADMIN_DATABASE_URL="${AUDIT_ADMIN_DATABASE_URL:-postgres://$AUDIT_ADMIN:$AUDIT_ADMIN_PASSWORD@127.0.0.1:${CLINIC_DB_PORT:-5432}/$DB_NAME}"
+  fi
 }
 
 ensure_all() {

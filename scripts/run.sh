@@ -29,7 +29,14 @@ export PYTHONUNBUFFERED=1
 
 compile_translations
 log "Migrating the database"
+if ! "$PY" manage.py migrate --check >/dev/null 2>&1; then
+  # Migrations to apply: one may alter the audit table, which only its owner may do; the
+  # table goes back to the app's role for the migration and is locked again just after.
+  "$PY" manage.py audit_lock --release -v 0 >/dev/null
+fi
 "$PY" manage.py migrate --noinput -v 0
+log "Locking the audit trail (owner $AUDIT_OWNER; the app may only insert and read)"
+"$PY" manage.py audit_lock -v 0
 log "Collecting static files"
 "$PY" manage.py collectstatic --noinput -v 0
 log "Loading the demo clinic"

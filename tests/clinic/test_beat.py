@@ -4,6 +4,7 @@ holder dies: tests/deploy/test_services.py.)"""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 SENDING = "Sending due task messages-sweep"
 BEAT_ARGS = ["--loglevel", "INFO", "--max-interval", "1"]
+WORKER_ARGS = ["--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "INFO"]
 
 
 class Beat:
@@ -72,3 +74,40 @@ def test_beat_rides_out_a_redis_restart_and_takes_its_lost_lock_again(start_beat
     assert beat.proc.poll() is None, beat.log.read_text()[-3000:]
     assert beat.said("Redis unreachable")
     assert beat.said("the lock was lost with Redis and has been taken again")
+
+
+def test_beat_has_a_worker_export_the_audit_head_regularly(live_db, redis_server, tmp_path):
+    """The schedule entry as `make run` runs it: a real beat sends the export, a real worker
+    appends the head to AUDIT_HEAD_FILE, again and again."""
+    from clinic.audit import Actor, audit_record
+
+    row = audit_record(Actor(user=None), action="read", obj="chart", patient_id=None)
+    head_file = tmp_path / "head.jsonl"
+    env = child_env(
+        REDIS_URL=redis_server.url,
+        AUDIT_HEAD_EXPORT_SECONDS="1",
+        AUDIT_HEAD_FILE=str(head_file),
+        CELERY_BEAT_LOCK_TIMEOUT="4",
+    )
+    worker_log = tmp_path / "worker.log"
+    with worker_log.open("wb") as out:
+        worker = subprocess.Popen(
+            [str(VENV_BIN / "celery"), "--app", "clinic", "worker", *WORKER_ARGS],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    beat = Beat("audit", tmp_path, env)
+    try:
+        exported = wait_until(
+            lambda: head_file.exists() and head_file.read_text().count("\n") >= 2, timeout=60
+        )
+    finally:
+        beat.kill(signal.SIGTERM)
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(60)
+    assert exported, beat.log.read_text()[-2000:] + worker_log.read_text()[-2000:]
+    heads = [json.loads(line) for line in head_file.read_text().splitlines()]
+    assert {(h["id"], h["hash"], h["rows"]) for h in heads} == {(row.pk, row.hash, 1)}

@@ -36,6 +36,7 @@ def test_every_task_in_the_beat_schedule_is_known_to_the_worker(celery_worker_pr
         "appointments.tasks.prune_idempotency_keys",
         "clinic.tasks.clear_expired_sessions",
         "messaging.tasks.prune_outbox",
+        "clinic.tasks.audit_export_head",
     }
     assert housekeeping <= scheduled
 

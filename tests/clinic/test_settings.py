@@ -13,6 +13,7 @@ PROD_ENV = {
     "DATABASE_URL": "postgres://clinic:clinic@127.0.0.1:5432/clinic",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "CLINIC_BASE_URL": "https://clinic.example.com",
+    "AUDIT_HMAC_KEY": "an-audit-key-of-more-than-32-characters-0123456789",
 }
 
 
@@ -44,6 +45,16 @@ def test_production_refuses_to_start_without_a_database_or_allowed_hosts():
         assert result.returncode != 0, name
         assert name in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_production_refuses_to_start_without_an_audit_key_or_with_a_short_one():
+    missing = run_manage("check", drop=("AUDIT_HMAC_KEY",))
+    short = run_manage("check", AUDIT_HMAC_KEY="too-short")
+    for result, says in ((missing, "AUDIT_HMAC_KEY must be set"), (short, "at least 32")):
+        assert result.returncode != 0
+        assert says in result.stderr
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_a_base_url_that_is_not_an_address_is_refused_in_one_line():

@@ -28,6 +28,7 @@ REQUIRED = {
     "CLINIC_BASE_URL",
     "DATABASE_URL",
     "REDIS_URL",
+    "AUDIT_HMAC_KEY",
 }
 
 
@@ -95,6 +96,7 @@ def test_required_variables_are_set_and_secrets_are_left_to_fill_in():
     assert active["DJANGO_ENV"] == "production"
     # No secret that works as it is: an empty key stops production start-up.
     assert active["DJANGO_SECRET_KEY"] == ""
+    assert active["AUDIT_HMAC_KEY"] == ""
 
 
 def run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -118,7 +120,14 @@ def test_the_example_is_a_production_configuration_once_its_secret_is_set():
     refused = run_manage(active, "check")
     assert refused.returncode != 0
     assert "DJANGO_SECRET_KEY" in refused.stderr
-    filled = {**active, "DJANGO_SECRET_KEY": secrets.token_urlsafe(64)}
+    refused = run_manage({**active, "DJANGO_SECRET_KEY": secrets.token_urlsafe(64)}, "check")
+    assert refused.returncode != 0
+    assert "AUDIT_HMAC_KEY" in refused.stderr
+    filled = {
+        **active,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
+    }
     checked = run_manage(filled, "check", "--deploy", "--fail-level", "WARNING")
     assert checked.returncode == 0, checked.stderr + checked.stdout
 
