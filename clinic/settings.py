@@ -6,9 +6,7 @@ variables must be set, or start-up stops with a line naming the missing one).
 """
 
 import logging
-import os
 import re
-import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -43,27 +41,11 @@ def required(name: str, dev_default: str) -> str:
     return dev_default
 
 
-def local_secret(name: str, folder: Path = BASE_DIR / "var" / "secrets") -> str:
-    """A random secret made once for this checkout and kept in var/secrets/ (outside git,
-    readable by its owner only): development and tests never sign with a key anyone can
-    read in the source. Made with an atomic link, so processes starting at the same
-    moment agree on one value."""
-    path = folder / name
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        staging = folder / f".{name}.{os.getpid()}"
-        staging.write_text(secrets.token_urlsafe(50))
-        staging.chmod(0o600)
-        try:
-            os.link(staging, path)  # fails if another process made it first: theirs wins
-        except FileExistsError:
-            pass
-        finally:
-            staging.unlink()
-    return path.read_text().strip()
-
-
-SECRET_KEY = required("DJANGO_SECRET_KEY", "") or local_secret("django-secret-key")
+# Development and tests sign with a random key made once in var/secrets/ (never one
+# printed in the source: anyone could forge message links with it).
+SECRET_KEY = required("DJANGO_SECRET_KEY", "") or dev_secret(
+    BASE_DIR / "var" / "secrets", "django-secret-key"
+)
 DEBUG = env.bool("DJANGO_DEBUG", default=DJANGO_ENV == "development")
 ALLOWED_HOSTS = required("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -56,4 +56,6 @@ $("$PY" manage.py load_demo --logins-only)
   Press Ctrl-C to stop them all.
 
 MSG
+# The audit admin's login was for audit_lock only: the app's processes never get it.
+unset AUDIT_ADMIN_DATABASE_URL
 exec "$VENV/bin/honcho" start --procfile "$PROCFILE" 2>&1

@@ -102,9 +102,10 @@ def test_development_signs_with_its_own_random_key_kept_outside_git():
 def test_processes_starting_at_once_make_one_secret(tmp_path):
     from concurrent.futures import ProcessPoolExecutor
 
-    from clinic.settings import local_secret
+    from clinic.dev_secrets import dev_secret
 
     with ProcessPoolExecutor(max_workers=6) as pool:
-        keys = set(pool.map(local_secret, ["k"] * 24, [tmp_path] * 24))
-    assert keys == {(tmp_path / "k").read_text()}
+        keys = set(pool.map(dev_secret, [tmp_path] * 24, ["k"] * 24))
+    assert keys == {(tmp_path / "k").read_text().strip()}
     assert [p.name for p in tmp_path.iterdir()] == ["k"]  # no staging file left behind
+    assert (tmp_path / "k").stat().st_mode & 0o077 == 0
