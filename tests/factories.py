@@ -93,11 +93,15 @@ def consult(
     sign: bool = True,
     performed_on=None,
     plans: dict[str, int] | None = None,
+    record_screening: bool | None = None,
 ):
     """A consultation; `present` maps slug -> dict(status=..., area=..., review_date=...);
     `plans` maps treatment slug -> number of sessions (a consultation clears only what it
     plans: a face course unless told otherwise)."""
     dermatologist = dermatologist or staff(Role.DERMATOLOGIST)
+    if record_screening is None:  # as in the clinic: asked in the consultation if not before
+        latest = p.screenings.first()
+        record_screening = latest is None or not latest.valid_on(timezone.now())
     if plans is None and clearance != "not_cleared":
         plans = {"microcurrent-therapy-face": 8}
     present = present or {}
@@ -121,6 +125,7 @@ def consult(
         clearance=clearance,
         excluded_areas=excluded_areas or [],
         sign=sign,
+        record_screening=record_screening,
         performed_on=performed_on or timezone.localdate(),
         anamnesis="Healthy.",
     )

@@ -84,6 +84,13 @@ class ConsultationForm(ClinicalFields):
     plan_preparations = forms.CharField(
         label=_("Preparations to combine"), required=False, max_length=300
     )
+    record_screening = forms.BooleanField(
+        label=_(
+            "The patient answered the safety questions with me: record the review's answers "
+            "as their questionnaire."
+        ),
+        required=False,
+    )
 
     field_order = ["performed_on", "anamnesis", "skin_type", "fitzpatrick_type", "skin_concerns"]
 
@@ -187,7 +194,7 @@ class ConsultationForm(ClinicalFields):
             return f"review_{slug}_{part}"
         if name.startswith("plans[") and "]." in name:
             return PLAN_FIELDS.get(name.split("].", 1)[1], "plan_treatment")
-        return name
+        return "plan_treatment" if name == "plans" else name
 
 
 def initial_from(consultation: Consultation) -> dict[str, Any]:

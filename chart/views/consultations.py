@@ -48,6 +48,7 @@ def consultation_new(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=Actor.from_request(request),
                 patient=patient,
                 sign="sign" in request.POST,
+                record_screening=form.cleaned_data["record_screening"],
                 **form.service_kwargs(),
             )
         except DomainError as exc:
@@ -83,7 +84,11 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=actor, consultation=c, **form.service_kwargs()
                 )
                 if "sign" in request.POST:
-                    c = services.consultation_sign(actor=actor, consultation=c)
+                    c = services.consultation_sign(
+                        actor=actor,
+                        consultation=c,
+                        record_screening=form.cleaned_data["record_screening"],
+                    )
         except DomainError as exc:
             form.show_error(exc)
         else:

@@ -60,6 +60,13 @@ class ConsultationInput(StrictSerializer):
     plans = PlanField(many=True, required=False)
     indications = serializers.ListField(child=serializers.SlugField(), required=False)
     sign = serializers.BooleanField(required=False, default=False, help_text="Sign on creation.")
+    record_screening = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="On signing: the patient answered the safety questions in this consultation; "
+        "record the review's answers (present: yes) as their questionnaire. Needed to sign a "
+        "clearance when the patient has no questionnaire of the last 30 days.",
+    )
 
 
 class ReviewOutput(serializers.ModelSerializer):
@@ -162,6 +169,11 @@ class ConsultationListCreate(APIView):
 
 class ConsultationUpdateInput(ConsultationInput):
     sign = None
+    record_screening = None
+
+
+class ConsultationSignInput(StrictSerializer):
+    record_screening = serializers.BooleanField(required=False, default=False)
 
 
 class ConsultationDetail(APIView):
@@ -184,10 +196,13 @@ class ConsultationDetail(APIView):
 class ConsultationSign(APIView):
     permission_classes = [requires(Action.CONSULTATION_WRITE)]
 
-    @extend_schema(request=None, responses=ConsultationOutput)
+    @extend_schema(request=ConsultationSignInput, responses=ConsultationOutput)
     def post(self, request: Request, consultation_id: int) -> Response:
         c = selectors.consultation_get_for(request.user, consultation_id)
-        c = services.consultation_sign(actor=actor_of(request), consultation=c)
+        data = validated(ConsultationSignInput, request)
+        c = services.consultation_sign(
+            actor=actor_of(request), consultation=c, record_screening=data["record_screening"]
+        )
         return Response(ConsultationOutput(_reload(c)).data)
 
 

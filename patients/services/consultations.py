@@ -22,9 +22,11 @@ from patients.models import (
     ContraindicationReview,
     Patient,
     ReviewStatus,
+    Screening,
     TreatmentPlan,
 )
 from patients.services._common import require
+from patients.services.screening import screening_submit
 from treatments.models import Contraindication, Indication, Kind, Scope, Treatment
 
 
@@ -111,8 +113,10 @@ def _validate_plans(plans: Sequence[PlanInput]) -> None:
         raise Invalid(_("The treatment plan has errors."), fields=fields)
 
 
-def _validate_for_signing(consultation: Consultation) -> None:
-    """A signed decision must agree with the review: nothing is cleared past a finding."""
+def _validate_for_signing(consultation: Consultation, *, record_screening: bool = False) -> None:
+    """A signed decision must agree with the review: nothing is cleared past a finding, nor
+    without the patient's own current answers to the safety questionnaire (or the
+    dermatologist recording them now, `record_screening`)."""
     reviews = list(consultation.reviews.select_related("contraindication"))
     reviewed = {r.contraindication.slug for r in reviews}
     missing = list(
@@ -123,9 +127,18 @@ def _validate_for_signing(consultation: Consultation) -> None:
         fields["reviews"] = [_("Review every contraindication; missing: %s.") % ", ".join(missing)]
     if not consultation.clearance:
         fields["clearance"] = [_("Record the clearance decision.")]
-    elif consultation.clearance != Clearance.NOT_CLEARED and not consultation.plans.exists():
-        # A consultation clears what it plans (patients.clearance): nothing, without a plan.
-        fields["plans"] = [_("Plan the treatments this consultation clears the patient for.")]
+    elif consultation.clearance != Clearance.NOT_CLEARED:
+        if not consultation.plans.exists():
+            # A consultation clears what it plans (patients.clearance): nothing, without one.
+            fields["plans"] = [_("Plan the treatments this consultation clears the patient for.")]
+        latest = Screening.objects.filter(patient_id=consultation.patient_id).first()
+        if not record_screening and (latest is None or not latest.valid_on(timezone.now())):
+            fields["record_screening"] = [
+                _(
+                    "The patient has no safety questionnaire of the last 30 days: ask them "
+                    "to answer it, or record their answers with this review."
+                )
+            ]
     present = [r for r in reviews if r.status == ReviewStatus.PRESENT]
     systemic = [r for r in present if r.contraindication.scope == Scope.SYSTEMIC]
     if systemic and consultation.clearance != Clearance.NOT_CLEARED:
@@ -212,6 +225,7 @@ def consultation_create(
     plans: Sequence[PlanInput] = (),
     indications: Sequence[str] = (),
     sign: bool = False,
+    record_screening: bool = False,
     **values: Any,
 ) -> Consultation:
     require(actor, Action.CONSULTATION_WRITE, patient)
@@ -223,7 +237,9 @@ def consultation_create(
     _write_children(consultation, reviews, plans, indications)
     audit_record(actor, action="create", obj=consultation, patient_id=patient.pk)
     if sign:
-        consultation = consultation_sign(actor=actor, consultation=consultation)
+        consultation = consultation_sign(
+            actor=actor, consultation=consultation, record_screening=record_screening
+        )
     return consultation
 
 
@@ -256,12 +272,23 @@ def consultation_update(
 
 
 @transaction.atomic
-def consultation_sign(*, actor: Actor, consultation: Consultation) -> Consultation:
+def consultation_sign(
+    *, actor: Actor, consultation: Consultation, record_screening: bool = False
+) -> Consultation:
+    """Sign: the decision becomes the patient's clearance. `record_screening`: the patient
+    answered the safety questions in this consultation; the review's answers (present:
+    yes) are recorded as their questionnaire, before the signature."""
     require(actor, Action.CONSULTATION_WRITE, consultation)
     consultation = _locked(consultation)
     if consultation.is_signed:
         raise Conflict(_("This consultation is already signed."), code="already_signed")
-    _validate_for_signing(consultation)
+    _validate_for_signing(consultation, record_screening=record_screening)
+    if record_screening:
+        answers = {
+            r.contraindication.slug: r.status == ReviewStatus.PRESENT
+            for r in consultation.reviews.select_related("contraindication")
+        }
+        screening_submit(actor=actor, patient=consultation.patient, answers=answers)
     consultation.status = ConsultationStatus.SIGNED
     consultation.signed_at = timezone.now()
     consultation.signed_by = actor.user

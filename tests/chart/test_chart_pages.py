@@ -175,6 +175,7 @@ def test_signing_a_consultation_clears_the_patient(clinic, derm):
 
 def test_a_draft_is_edited_then_signed_and_a_signed_one_is_amended(clinic, derm):
     p = patient()
+    screen(p)
     derm.post(f"/chart/patients/{p.pk}/consultations/new/", {**consultation_form(), "draft": "1"})
     c = Consultation.objects.get(patient=p)
     assert not c.is_signed
@@ -282,3 +283,15 @@ def test_a_session_not_attended_cannot_be_recorded(clinic, derm):
     a = book(cleared_patient(), clinic.face, local(days_ahead(2), 10))
     response = derm.post(f"/chart/appointments/{a.pk}/record/", {**RECORD, "current_ua": "400"})
     assert response.status_code == 400 and "for a patient who came" in response.content.decode()
+
+
+def test_signing_cleared_without_a_questionnaire_asks_the_dermatologist_to_record_it(clinic, derm):
+    p = patient()  # never answered the safety questionnaire
+    url = f"/chart/patients/{p.pk}/consultations/new/"
+    refused = derm.post(url, {**consultation_form(), "sign": "1"})
+    assert refused.status_code == 400
+    assert "record their answers with this review" in refused.content.decode()
+    assert not Consultation.objects.filter(patient=p).exists()
+    signed = derm.post(url, {**consultation_form(), "sign": "1", "record_screening": "on"})
+    assert signed.status_code == 302
+    assert Consultation.objects.get(patient=p).is_signed and p.screenings.count() == 1

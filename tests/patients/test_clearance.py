@@ -118,8 +118,9 @@ class TestScenarios:
 
     def test_an_expired_screening_must_be_answered_again(self):
         p = patient()
-        screen(p, at=timezone.now() - timedelta(days=31))
-        consult(p)
+        screen(p)
+        consult(p)  # signed while the answers were current; a month passes
+        p.screenings.update(answered_at=timezone.now() - timedelta(days=31))
         result = clearance_for(p, treatment(FACE))
         assert not result.allowed
         assert "screening_expired" in result.codes

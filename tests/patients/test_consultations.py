@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from clinic.models import AuditEvent
 from clinic.roles import Role
+from patients.clearance import clearance_for
 from patients.models import Consultation
-from tests.factories import all_contraindications, api, consult, patient, screen, staff
+from tests.factories import all_contraindications, api, consult, patient, screen, staff, treatment
 
 
 @pytest.fixture
@@ -37,6 +38,7 @@ def test_a_dermatologist_records_and_signs_a_consultation_in_one_call(derm):
         "reviews": full_review(),
         "clearance": "cleared",
         "sign": True,
+        "record_screening": True,  # she had not answered the questionnaire online
         "plans": [
             {
                 "treatment": "microcurrent-therapy-face",
@@ -53,6 +55,37 @@ def test_a_dermatologist_records_and_signs_a_consultation_in_one_call(derm):
     assert data["signed_by"] == derm.username
     assert len(data["reviews"]) == 10
     assert data["plans"][0]["sessions"] == 8
+    recorded = p.screenings.get()
+    assert recorded.answered_at <= Consultation.objects.get(pk=data["id"]).signed_at
+    assert not recorded.answers.filter(answer=True).exists()  # every review said absent
+    assert clearance_for(p, treatment("microcurrent-therapy-face")).allowed
+
+
+def test_signing_cleared_needs_the_patients_current_questionnaire(derm):
+    """Issue 16: a "cleared" consultation was signed for a patient who had not answered the
+    safety questionnaire, with no warning; she silently stayed "not cleared yet"."""
+    p = patient()
+    body = {
+        "reviews": full_review(),
+        "clearance": "cleared",
+        "sign": True,
+        "plans": [
+            {"treatment": "microcurrent-therapy-face", "sessions": 8, "sessions_per_week": 2}
+        ],
+    }
+    client = api(derm)
+    refused = client.post(f"/api/patients/{p.pk}/consultations/", body, format="json")
+    assert refused.status_code == 400, refused.content
+    assert "record_screening" in refused.json()["error"]["fields"]
+    assert not Consultation.objects.filter(patient=p).exists()
+    draft = client.post(
+        f"/api/patients/{p.pk}/consultations/", {**body, "sign": False}, format="json"
+    ).json()
+    sign = f"/api/consultations/{draft['id']}/sign/"
+    assert client.post(sign, {}, format="json").status_code == 400
+    signed = client.post(sign, {"record_screening": True}, format="json")
+    assert signed.status_code == 200, signed.content
+    assert p.screenings.count() == 1
 
 
 @pytest.mark.parametrize(
