@@ -28,6 +28,7 @@ from appointments.calendar import calendar_config, calendar_snapshot, zone
 from appointments.models import Appointment, Channel, Status
 from clinic.api import actor_of, requires, validated
 from clinic.errors import Forbidden, Invalid
+from clinic.forms import BoundedDateField
 from clinic.roles import Action, is_staff_member, patient_id_of
 from patients.models import Patient
 from treatments.models import Treatment
@@ -71,10 +72,17 @@ class AvailabilityView(APIView):
         )
 
 
+class LocalDateFilter(django_filters.DateFilter):
+    """A day inside the clinic's window of dates (clinic.inputs): `?date=9999-12-31`
+    overflowed when the day after was computed."""
+
+    field_class = BoundedDateField
+
+
 class AppointmentFilter(django_filters.FilterSet):
-    date = django_filters.DateFilter(method="on_date", label="Local date")
-    date_from = django_filters.DateFilter(method="from_date", label="From local date")
-    date_to = django_filters.DateFilter(method="to_date", label="To local date (inclusive)")
+    date = LocalDateFilter(method="on_date", label="Local date")
+    date_from = LocalDateFilter(method="from_date", label="From local date")
+    date_to = LocalDateFilter(method="to_date", label="To local date (inclusive)")
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     # Plain numbers: filtering by someone unknown (or not yours) is an empty list, not an error.
     patient = django_filters.NumberFilter(field_name="patient_id")

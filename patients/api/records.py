@@ -9,7 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic.api import StrictSerializer, actor_of, requires, validated
+from clinic.api import IdField, StrictSerializer, actor_of, requires, validated
+from clinic.inputs import check_person_name
 from clinic.roles import Action
 from patients import clearance, selectors, services
 from patients.models import (
@@ -21,8 +22,8 @@ from treatments.selectors import treatment_list
 
 
 class PatientInput(StrictSerializer):
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
+    first_name = serializers.CharField(max_length=100, validators=[check_person_name])
+    last_name = serializers.CharField(max_length=100, validators=[check_person_name])
     date_of_birth = serializers.DateField()
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = PhoneNumberField(required=False, allow_blank=True, default="")
@@ -35,8 +36,12 @@ class PatientInput(StrictSerializer):
 
 
 class PatientUpdateInput(StrictSerializer):
-    first_name = serializers.CharField(max_length=100, required=False)
-    last_name = serializers.CharField(max_length=100, required=False)
+    first_name = serializers.CharField(
+        max_length=100, required=False, validators=[check_person_name]
+    )
+    last_name = serializers.CharField(
+        max_length=100, required=False, validators=[check_person_name]
+    )
     date_of_birth = serializers.DateField(required=False)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = PhoneNumberField(required=False, allow_blank=True)
@@ -142,7 +147,7 @@ class PatientDetail(APIView):
 
 
 class MergeInput(StrictSerializer):
-    duplicate = serializers.IntegerField(help_text="The id of the record to merge into this one.")
+    duplicate = IdField(help_text="The id of the record to merge into this one.")
 
 
 class PatientMerge(APIView):
