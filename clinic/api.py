@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import django_filters
+import django_filters.rest_framework
+from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -182,3 +186,41 @@ def validated(
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class StrictFilterSet(django_filters.rest_framework.FilterSet):
+    """A list's filters as the schema gives them: a parameter sent empty (`?date_to=`) or
+    a boolean that is not `true` or `false` (`?requires_device=null`) is a 400 naming it.
+    django-filter would read either as "no filter" and answer the whole list."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, spelled in self.data.items():
+            wrong = self._wrong_spelling(name, spelled)
+            if wrong:
+                self.form.add_error(name, wrong)
+                valid = False
+        return valid
+
+    def _wrong_spelling(self, name: str, value: str) -> str | None:
+        found = self.filters.get(name)
+        if found is None:
+            return None
+        if value == "":
+            return _("Give a value, or leave the parameter out.")
+        if isinstance(found, django_filters.BooleanFilter) and value not in ("true", "false"):
+            return _("Give true or false.")
+        return None
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row's id in a query: a whole number, as the schema says (django-filter's
+    NumberFilter reads `?patient=0.5` as a decimal and answers an empty list)."""
+
+    field_class = forms.IntegerField
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """DjangoFilterBackend whose generated filter sets (`filterset_fields`) are strict."""
+
+    filterset_base = StrictFilterSet

@@ -352,7 +352,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON in, JSON out; the parser limits nesting and refuses control characters first.
     "DEFAULT_PARSER_CLASSES": ["clinic.parsers.CheckedJSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["clinic.api.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "clinic.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "clinic.errors.api_exception_handler",

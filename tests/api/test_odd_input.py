@@ -267,3 +267,77 @@ def test_an_odd_api_path_answers_the_json_404(reception, path):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "field"),
+    [
+        ("/api/appointments/", "date_to=", "date_to"),
+        ("/api/appointments/", "status=", "status"),
+        ("/api/appointments/", "patient=0.5", "patient"),
+        ("/api/messages/", "patient=0.5", "patient"),
+        ("/api/treatments/", "requires_device=null&requires_device=null", "requires_device"),
+        ("/api/treatments/", "is_consultation=1", "is_consultation"),
+    ],
+)
+def test_a_filter_sent_empty_or_of_another_type_is_a_400_naming_it(reception, url, query, field):
+    refused(reception.get(f"{url}?{query}"), field)
+
+
+def test_a_filter_by_an_id_beyond_a_bigint_is_an_empty_list(reception):
+    response = reception.get("/api/appointments/?patient=100000000000000000000")
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == []
+
+
+def test_a_consultation_patch_with_a_plan_missing_its_treatment_is_a_400(cleared):
+    dermatologist = staff(Role.DERMATOLOGIST)
+    consultation = cleared.consultations.get()
+    body = {"plans": [{"sessions": 4, "sessions_per_week": 1}]}
+    response = caller(dermatologist).patch(
+        f"/api/consultations/{consultation.pk}/", body, format="json"
+    )
+    assert response.status_code in (400, 409), response.content
+    if response.status_code == 400:
+        assert "plans.0.treatment" in response.json()["error"]["fields"]
+
+
+@pytest.fixture
+def schema(client) -> dict:
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    return json.loads(response.content)
+
+
+def test_the_schema_closes_every_request_body(schema):
+    requests = {
+        name: body
+        for name, body in schema["components"]["schemas"].items()
+        if name.endswith("Request")
+    }
+    assert len(requests) > 20
+    assert all(body.get("additionalProperties") is False for body in requests.values())
+
+
+def test_the_schema_gives_ids_a_minimum_of_one(schema):
+    path = schema["paths"]["/api/appointments/{appointment_id}/"]["get"]
+    (parameter,) = [p for p in path["parameters"] if p["name"] == "appointment_id"]
+    assert parameter["schema"]["minimum"] == 1
+    book = schema["components"]["schemas"]["BookInputRequest"]["properties"]
+    assert book["treatment"]["minimum"] == 1 and book["patient"]["minimum"] == 1
+
+
+def test_the_schema_gives_local_times_a_pattern_not_rfc3339_full_time(schema):
+    text = json.dumps(schema)
+    assert '"format": "time"' not in text
+    course = schema["components"]["schemas"]["CourseOutput"]["properties"]["preferred_time"]
+    assert course["pattern"].startswith("^([01]")
+
+
+def test_the_schema_bounds_limit_and_offset(schema):
+    params = schema["paths"]["/api/patients/"]["get"]["parameters"]
+    bounds = {
+        p["name"]: (p["schema"]["minimum"], p["schema"]["maximum"])
+        for p in params
+        if p["name"] in ("limit", "offset")
+    }
+    assert bounds["limit"] == (1, 200) and bounds["offset"] == (0, 1_000_000_000)
