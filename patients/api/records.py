@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
@@ -10,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.api import IdField, StrictSerializer, actor_of, requires, validated
-from clinic.inputs import check_person_name
+from clinic.errors import Invalid
+from clinic.inputs import bad_character, check_person_name
 from clinic.roles import Action
 from patients import clearance, selectors, services
 from patients.models import (
@@ -105,6 +107,15 @@ def clearance_payload(t: Treatment, result: clearance.ClearanceResult) -> dict:
     }
 
 
+def search_text(request: Request) -> str:
+    """The `search` parameter, refused (400) when it holds a control character."""
+    text = request.query_params.get("search", "")
+    if bad_character(text) is not None:
+        message = _("Remove the control characters.")
+        raise Invalid(message, fields={"search": [message]})
+    return text
+
+
 class PatientListCreate(generics.GenericAPIView):
     """Search (by name, phone or email) and register patients. Staff only."""
 
@@ -117,7 +128,7 @@ class PatientListCreate(generics.GenericAPIView):
         responses=PatientOutput(many=True),
     )
     def get(self, request: Request) -> Response:
-        qs = selectors.patient_search(query=request.query_params.get("search", ""))
+        qs = selectors.patient_search(query=search_text(request))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(PatientOutput(page, many=True).data)
 

@@ -341,3 +341,8 @@ def test_the_schema_bounds_limit_and_offset(schema):
         if p["name"] in ("limit", "offset")
     }
     assert bounds["limit"] == (1, 200) and bounds["offset"] == (0, 1_000_000_000)
+
+
+@pytest.mark.parametrize("text", ["a\u0000b", "a\u001bb", "a\u0085b"])
+def test_a_search_with_a_control_character_is_a_400_naming_it(reception, text):
+    refused(reception.get("/api/patients/", {"search": text}), "search")
