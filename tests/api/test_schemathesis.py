@@ -110,6 +110,9 @@ def start_schemathesis(base_url: str, authorization: str) -> subprocess.Popen:
 def test_schemathesis_with_every_check_finds_no_failure(callers, server):
     runs = {name: start_schemathesis(server, callers[name]) for name in CALLERS}
     outputs = {name: run.communicate(timeout=900)[0] for name, run in runs.items()}
+    for name, text in outputs.items():
+        print(f"== {name} ==", *text.splitlines()[-12:], sep="\n")  # the summary
+        assert "Tested: 42" in text or runs[name].returncode != 0, text  # every operation
     failed = {name: outputs[name] for name, run in runs.items() if run.returncode != 0}
     assert not failed, "\n\n".join(
         f"== {name} ==\n{text[-15000:]}" for name, text in failed.items()
