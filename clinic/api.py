@@ -157,7 +157,7 @@ def raw_value_error(field: serializers.Field, value: Any, json_types: bool) -> s
     if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
         return _TYPE_MESSAGES.get(types, _("Wrong type."))
     for kind, pattern, message in _TEXT_PATTERNS:
-        if isinstance(field, kind) and isinstance(value, str) and not pattern.match(value):
+        if isinstance(field, kind) and isinstance(value, str) and not pattern.fullmatch(value):
             return _("Wrong format. %s") % message
     return None
 

@@ -96,10 +96,13 @@ def test_a_nul_after_a_valid_start_is_refused_and_nothing_is_booked(clinic, clea
     assert not Appointment.objects.exists()
 
 
-def test_a_start_in_another_iso_form_is_refused(clinic, cleared):
-    """Python reads "20261201T100000" and week dates; the schema's date-time does not."""
-    body = {"treatment": clinic.face.pk, "start": "20261203T100000+0200"}
+@pytest.mark.parametrize("start", ["20261203T100000+0200", "2026-W49-4T10:00", "{day}T10:00\n"])
+def test_a_start_in_another_iso_form_is_refused(clinic, cleared, start):
+    """Python reads "20261203T100000", week dates and a trailing line break; the schema's
+    date-time does not."""
+    body = {"treatment": clinic.face.pk, "start": start.format(day=days_ahead(3).isoformat())}
     refused(caller(cleared.user).post("/api/appointments/", body, format="json"), "start")
+    assert not Appointment.objects.exists()
 
 
 def test_json_nested_a_thousand_levels_is_a_400(cleared):
