@@ -138,7 +138,11 @@ def start_schemathesis(base_url: str, authorization: str, config: Path) -> subpr
         "15",
         "--no-color",
     ]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Run where the config is: schemathesis keeps its state (.schemathesis/) in its
+    # working directory, which is then the test's temporary one, not the checkout.
+    return subprocess.Popen(
+        command, cwd=config.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 def test_schemathesis_with_every_check_finds_no_failure(clinic, server, tmp_path):
