@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments.calendar import calendar_config, zone
+from clinic.forms import CheckedForm
 from patients.forms import DateInput
 
 
@@ -26,7 +27,7 @@ def within_horizon(day: date) -> date:
     return day
 
 
-class DayForm(forms.Form):
+class DayForm(CheckedForm):
     """A day to show free times for: from today up to the booking horizon."""
 
     day = forms.DateField(label=_("Or pick another day"), widget=DateInput)
@@ -35,7 +36,7 @@ class DayForm(forms.Form):
         return within_horizon(self.cleaned_data["day"])
 
 
-class StartForm(forms.Form):
+class StartForm(CheckedForm):
     """A chosen start time, as the ISO 8601 value the time links carry."""
 
     start = forms.DateTimeField(widget=forms.HiddenInput)
@@ -47,7 +48,7 @@ class StartForm(forms.Form):
         return start
 
 
-class CalendarDayForm(forms.Form):
+class CalendarDayForm(CheckedForm):
     """The day a staff calendar shows (the desk's grid, the chart's day): a bad or missing
     value falls back to today."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from clinic.inputs import TIME_PATTERN
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -52,3 +54,37 @@ def add_error_responses(
                     {"description": description, "content": {"application/json": {"schema": ref}}},
                 )
     return result
+
+
+def close_request_bodies(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every request body (and the objects nested in
+    one) refuses properties it does not list, as clinic.api.StrictSerializer does at run
+    time. With COMPONENT_SPLIT_REQUEST, request components are the ones named *Request."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and "properties" in schema:
+            schema["additionalProperties"] = False
+    return result
+
+
+def time_as_pattern(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: OpenAPI's `format: time` is RFC 3339's
+    full-time, which needs a zone offset ("10:00:00+02:00"); the clinic's times are local
+    wall-clock times ("10:00"), so the schema gives their pattern instead."""
+    _replace_time_format(result)
+    return result
+
+
+def _replace_time_format(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("format") == "time":
+            del node["format"]
+            node["pattern"] = TIME_PATTERN
+        for value in node.values():
+            _replace_time_format(value)
+    elif isinstance(node, list):
+        for value in node:
+            _replace_time_format(value)

@@ -365,9 +365,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # JSON in, JSON out
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # JSON in, JSON out; the parser limits nesting and refuses control characters first.
+    "DEFAULT_PARSER_CLASSES": ["clinic.parsers.CheckedJSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["clinic.api.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "clinic.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "clinic.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
@@ -382,7 +383,13 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "clinic.schema.add_error_responses",
+        "clinic.schema.close_request_bodies",
+        "clinic.schema.time_as_pattern",
     ],
+    # Every <int:...> in an API path is a row's id: a positive bigint.
+    "PATH_CONVERTER_OVERRIDES": {
+        "int": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    },
     "SWAGGER_UI_DIST": "SIDECAR",  # served by us, not a CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -15,6 +15,7 @@ from appointments.calendar import calendar_config, zone
 from appointments.models import Weekday
 from appointments.services.course_planning import CoursePlan
 from appointments.services.courses import SessionChoice
+from clinic.forms import CheckedForm
 from desk.forms import SlotField, practitioner_choices, slot_value
 from patients.forms import DateInput
 from patients.models import TreatmentPlan
@@ -34,7 +35,7 @@ class PlanChoiceField(forms.ModelChoiceField):
         }
 
 
-class CoursePlanForm(forms.Form):
+class CoursePlanForm(CheckedForm):
     plan = PlanChoiceField(label=_("Treatment plan"), queryset=TreatmentPlan.objects.none())
     sessions = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=60)
     weekdays = forms.TypedMultipleChoiceField(
@@ -124,7 +125,7 @@ class SlotChoiceField(forms.ChoiceField):
         return True
 
 
-class CourseReviewForm(forms.Form):
+class CourseReviewForm(CheckedForm):
     def __init__(self, *args: Any, rows: list[ReviewRow], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rows = rows

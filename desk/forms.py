@@ -14,6 +14,8 @@ from phonenumber_field.formfields import PhoneNumberField
 from appointments.calendar import zone
 from appointments.forms import CalendarDayForm, within_horizon
 from appointments.models import Practitioner
+from clinic.forms import CheckedForm
+from clinic.inputs import check_date_in_range, check_person_name
 from desk.grid import BY_CHOICES
 from patients.forms import DateInput, valid_birth_date
 from patients.models import Language
@@ -34,9 +36,13 @@ class GridForm(CalendarDayForm):
         return self.chosen_day(), data.get("by") or "practitioner"
 
 
-class PatientRegisterForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
+class PatientRegisterForm(CheckedForm):
+    first_name = forms.CharField(
+        label=_("First name"), max_length=100, validators=[check_person_name]
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=100, validators=[check_person_name]
+    )
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
     phone = PhoneNumberField(
         label=_("Phone"), required=False, help_text=_("International format, e.g. +380671234567.")
@@ -89,7 +95,7 @@ def practitioner_choices(label: Any = None) -> forms.ModelChoiceField:
     )
 
 
-class SlotQueryForm(forms.Form):
+class SlotQueryForm(CheckedForm):
     """Booking on behalf of a patient: what, which day, with whom (free times follow)."""
 
     treatment = treatment_choices()
@@ -100,7 +106,7 @@ class SlotQueryForm(forms.Form):
         return within_horizon(self.cleaned_data["day"])
 
 
-class DayPickForm(forms.Form):
+class DayPickForm(CheckedForm):
     day = forms.DateField(label=_("Day"), widget=DateInput)
 
     def clean_day(self) -> date:
@@ -124,6 +130,7 @@ class SlotField(forms.CharField):
             raise forms.ValidationError(_("Choose a time from the list.")) from exc
         if timezone.is_naive(start):
             start = timezone.make_aware(start, zone())
+        check_date_in_range(start)
         return start, pid
 
 
@@ -131,11 +138,11 @@ def slot_value(start: datetime, practitioner: int | None) -> str:
     return f"{start.isoformat()}|{practitioner or ''}"
 
 
-class SlotForm(forms.Form):
+class SlotForm(CheckedForm):
     slot = SlotField(error_messages={"required": _("Choose a time from the list.")})
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CheckedForm):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=300,
@@ -148,7 +155,7 @@ class MoveForm(SlotForm, ReasonForm):
     pass
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(CheckedForm):
     screening_confirmed = forms.BooleanField(
         label=_("The patient confirms the answers of the safety questionnaire still hold."),
         required=False,
@@ -159,7 +166,7 @@ class CheckInForm(forms.Form):
     )
 
 
-class WaitlistJoinForm(forms.Form):
+class WaitlistJoinForm(CheckedForm):
     treatment = treatment_choices()
     earliest = forms.DateField(label=_("From"), widget=DateInput)
     latest = forms.DateField(label=_("Until"), widget=DateInput)

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic.api import StrictSerializer, actor_of, requires, validated
+from clinic.api import IdFilter, StrictFilterSet, StrictSerializer, actor_of, requires, validated
 from clinic.errors import Forbidden, Invalid
 from clinic.roles import Action
 from messaging.models import Message, MessageChannel, MessageKind, MessageStatus
@@ -24,9 +24,9 @@ from patients.models import Patient
 from patients.selectors import own_patient
 
 
-class MessageFilter(django_filters.FilterSet):
-    patient = django_filters.NumberFilter()
-    appointment = django_filters.NumberFilter()
+class MessageFilter(StrictFilterSet):
+    patient = IdFilter()
+    appointment = IdFilter()
     status = django_filters.MultipleChoiceFilter(choices=MessageStatus.choices)
     kind = django_filters.MultipleChoiceFilter(choices=MessageKind.choices)
     channel = django_filters.ChoiceFilter(choices=MessageChannel.choices)

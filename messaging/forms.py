@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clinic.forms import CheckedForm
 from messaging.models import MessageChannel, MessageKind, MessageStatus
 
 
-class MessageFilterForm(forms.Form):
+class MessageFilterForm(CheckedForm):
     patient = forms.IntegerField(label=_("Patient id"), required=False, min_value=1)
     status = forms.MultipleChoiceField(
         label=_("Status"), choices=MessageStatus.choices, required=False

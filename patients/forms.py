@@ -16,6 +16,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from clinic.errors import DomainError
+from clinic.forms import CheckedForm, CheckedFormMixin
+from clinic.inputs import check_person_name
 from clinic.pages import show_domain_error
 from patients.models import Language
 from patients.services import patient_sign_up
@@ -50,17 +52,19 @@ def sign_up_patient(user: Any, data: dict[str, Any], *, email_verified: bool) ->
     )
 
 
-class PatientDetailsForm(forms.Form):
+class PatientDetailsForm(CheckedForm):
     """Who the patient is: what a clinic record needs on top of the login."""
 
     first_name = forms.CharField(
         label=_("First name"),
         max_length=100,
+        validators=[check_person_name],
         widget=forms.TextInput({"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
         label=_("Last name"),
         max_length=100,
+        validators=[check_person_name],
         widget=forms.TextInput({"autocomplete": "family-name"}),
     )
     date_of_birth = forms.DateField(
@@ -84,7 +88,7 @@ def duplicate_message(exc: DomainError) -> DomainError:
     )
 
 
-class PatientSignupForm(SignupForm):
+class PatientSignupForm(CheckedFormMixin, SignupForm):
     """allauth's sign-up (email and password) plus the patient's name and date of birth.
 
     The login, its email address and the patient record are saved together or not at all.
@@ -132,7 +136,7 @@ class ProfileForm(PatientDetailsForm):
     """For a login that has no patient record yet (for example made by an administrator)."""
 
 
-class QuestionnaireForm(forms.Form):
+class QuestionnaireForm(CheckedForm):
     """One yes/no question per contraindication, in plain words; every one is required."""
 
     YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -151,7 +155,7 @@ class QuestionnaireForm(forms.Form):
         return {slug: value == "yes" for slug, value in self.cleaned_data.items()}
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(CheckedForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     accept = forms.BooleanField(
         label=_("I have read the consent text and I agree to it."),
@@ -159,7 +163,7 @@ class ConsentForm(forms.Form):
     )
 
 
-class PatientSearchForm(forms.Form):
+class PatientSearchForm(CheckedForm):
     q = forms.CharField(
         label=_("Name, phone or email"),
         required=False,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clinic.forms import CheckedForm
 from clinic.page_access import form_status, page_requires
 from clinic.roles import Action
 from clinic.svg import bar_chart
@@ -23,7 +24,7 @@ MAX_DAYS = 366
 DEFAULT_DAYS = 30
 
 
-class RangeForm(forms.Form):
+class RangeForm(CheckedForm):
     start = forms.DateField(label=gettext_lazy("From"), widget=DateInput)
     end = forms.DateField(label=gettext_lazy("To"), widget=DateInput)
 

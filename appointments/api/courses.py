@@ -16,32 +16,32 @@ from appointments.calendar import calendar_config
 from appointments.models import Appointment, Course
 from appointments.selectors import course_progress
 from appointments.services import course_planning, courses
-from clinic.api import StrictSerializer, actor_of, requires, validated
+from clinic.api import IdField, StrictSerializer, actor_of, requires, validated
 from clinic.errors import Invalid
 from clinic.roles import Action, can
 from patients.models import Consultation, Patient
 
 
 class CoursePlanInput(StrictSerializer):
-    patient = serializers.IntegerField()
-    treatment = serializers.IntegerField()
+    patient = IdField()
+    treatment = IdField()
     sessions = serializers.IntegerField(min_value=1, max_value=60)
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), min_length=1, max_length=7
     )
     time = serializers.TimeField(help_text="Preferred local start time, e.g. 10:00.")
     start_date = serializers.DateField()
-    practitioner = serializers.IntegerField(required=False, allow_null=True)
+    practitioner = IdField(required=False, allow_null=True)
 
 
 class SessionInput(StrictSerializer):
     start = serializers.DateTimeField()
-    practitioner = serializers.IntegerField(required=False, allow_null=True)
+    practitioner = IdField(required=False, allow_null=True)
 
 
 class BookCourseInput(CoursePlanInput):
     sessions = SessionInput(many=True, help_text="Every session, usually the accepted plan.")
-    consultation = serializers.IntegerField(help_text="The signed consultation that planned it.")
+    consultation = IdField(help_text="The signed consultation that planned it.")
 
 
 class ReflowAcceptInput(StrictSerializer):

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from appointments.calendar import CalendarConfig, calendar_config, calendar_snapshot
 from appointments.models import Appointment, Status
-from clinic.api import StrictSerializer
+from clinic.api import IdField, StrictSerializer
 
 
 def _known(
@@ -40,10 +40,12 @@ def _devices(config: CalendarConfig) -> Container[int]:
 
 
 class AvailabilityQuery(StrictSerializer):
-    treatment = serializers.IntegerField()
+    json_types = False  # a query string: every value arrives as text
+
+    treatment = IdField()
     start = serializers.DateField()
     end = serializers.DateField()
-    practitioner = serializers.IntegerField(required=False)
+    practitioner = IdField(required=False)
 
     def validate_treatment(self, value: int) -> int:
         return _known(_("treatment"), value, _treatments)
@@ -74,14 +76,14 @@ class AvailabilityOutput(serializers.Serializer):
 
 
 class BookInput(StrictSerializer):
-    treatment = serializers.IntegerField()
+    treatment = IdField()
     start = serializers.DateTimeField(
         help_text="ISO 8601; without an offset it is clinic local time."
     )
-    practitioner = serializers.IntegerField(required=False, allow_null=True)
-    patient = serializers.IntegerField(required=False, help_text="Staff only: whom to book for.")
-    room = serializers.IntegerField(required=False, allow_null=True, help_text="Staff only.")
-    device = serializers.IntegerField(required=False, allow_null=True, help_text="Staff only.")
+    practitioner = IdField(required=False, allow_null=True)
+    patient = IdField(required=False, help_text="Staff only: whom to book for.")
+    room = IdField(required=False, allow_null=True, help_text="Staff only.")
+    device = IdField(required=False, allow_null=True, help_text="Staff only.")
 
     def validate_treatment(self, value: int) -> int:
         return _known(_("treatment"), value, _treatments)
@@ -102,7 +104,7 @@ class ReasonInput(StrictSerializer):
 
 class RescheduleInput(ReasonInput):
     start = serializers.DateTimeField()
-    practitioner = serializers.IntegerField(required=False, allow_null=True)
+    practitioner = IdField(required=False, allow_null=True)
 
     def validate_practitioner(self, value: int | None) -> int | None:
         return _known(_("practitioner"), value, _practitioners)

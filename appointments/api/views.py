@@ -26,8 +26,9 @@ from appointments.api.serializers import (
 from appointments.availability import free_slots
 from appointments.calendar import calendar_config, calendar_snapshot, zone
 from appointments.models import Appointment, Channel, Status
-from clinic.api import actor_of, requires, validated
+from clinic.api import IdFilter, StrictFilterSet, actor_of, requires, validated
 from clinic.errors import Forbidden, Invalid
+from clinic.forms import BoundedDateField
 from clinic.roles import Action, is_staff_member, patient_id_of
 from patients.models import Patient
 from treatments.models import Treatment
@@ -71,15 +72,22 @@ class AvailabilityView(APIView):
         )
 
 
-class AppointmentFilter(django_filters.FilterSet):
-    date = django_filters.DateFilter(method="on_date", label="Local date")
-    date_from = django_filters.DateFilter(method="from_date", label="From local date")
-    date_to = django_filters.DateFilter(method="to_date", label="To local date (inclusive)")
+class LocalDateFilter(django_filters.DateFilter):
+    """A day inside the clinic's window of dates (clinic.inputs): `?date=9999-12-31`
+    overflowed when the day after was computed."""
+
+    field_class = BoundedDateField
+
+
+class AppointmentFilter(StrictFilterSet):
+    date = LocalDateFilter(method="on_date", label="Local date")
+    date_from = LocalDateFilter(method="from_date", label="From local date")
+    date_to = LocalDateFilter(method="to_date", label="To local date (inclusive)")
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     # Plain numbers: filtering by someone unknown (or not yours) is an empty list, not an error.
-    patient = django_filters.NumberFilter(field_name="patient_id")
-    practitioner = django_filters.NumberFilter(field_name="practitioner_id")
-    treatment = django_filters.NumberFilter(field_name="treatment_id")
+    patient = IdFilter(field_name="patient_id")
+    practitioner = IdFilter(field_name="practitioner_id")
+    treatment = IdFilter(field_name="treatment_id")
 
     class Meta:
         model = Appointment

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -13,18 +14,22 @@ from appointments.api.serializers import AppointmentOutput
 from appointments.calendar import calendar_config
 from appointments.models import WaitlistEntry, WaitlistOffer
 from appointments.services import waitlist
-from clinic.api import StrictSerializer, actor_of, requires, validated
-from clinic.errors import Invalid
+from clinic.api import IdField, StrictSerializer, actor_of, requires, validated
+from clinic.errors import Forbidden, Invalid
 from clinic.roles import Action, can, is_staff_member, patient_id_of
 from patients.models import Patient
 
 
 class JoinInput(StrictSerializer):
-    treatment = serializers.IntegerField()
+    treatment = IdField()
     earliest = serializers.DateField()
     latest = serializers.DateField()
-    practitioner = serializers.IntegerField(required=False, allow_null=True)
-    patient = serializers.IntegerField(required=False, help_text="Staff only.")
+    practitioner = IdField(required=False, allow_null=True)
+    patient = IdField(
+        required=False,
+        help_text="Staff: whom the entry is for (required). A patient leaves it out or gives "
+        "their own id; another patient's id is refused with 403.",
+    )
 
 
 class OfferOutput(serializers.ModelSerializer):
@@ -52,11 +57,18 @@ class EntryOutput(serializers.ModelSerializer):
 
 
 def _patient(request: Request, patient_id: int | None) -> Patient:
+    """Staff name the patient; a patient joins only for themselves, and naming someone
+    else is refused rather than quietly replaced by their own id."""
     own = patient_id_of(request.user)
+    if not is_staff_member(request.user) and patient_id is not None and patient_id != own:
+        raise Forbidden(
+            _("Patients join the waitlist only for themselves."),
+            fields={"patient": [_("Not your patient record.")]},
+        )
     pid = patient_id if is_staff_member(request.user) else own
     patient = Patient.objects.filter(pk=pid, merged_into__isnull=True).first() if pid else None
     if patient is None:
-        raise Invalid("Unknown patient.", fields={"patient": ["Give the patient."]})
+        raise Invalid(_("Unknown patient."), fields={"patient": [_("Give the patient.")]})
     return patient
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clinic.errors import DomainError
+from clinic.forms import CheckedForm
 from clinic.pages import show_domain_error
 from patients.forms import DateInput
 from patients.models import Clearance, Consultation, ReviewStatus, SkinType
@@ -31,7 +32,7 @@ def _text(label: Any, rows: int = 3, **kwargs: Any) -> forms.CharField:
     )
 
 
-class ClinicalFields(forms.Form):
+class ClinicalFields(CheckedForm):
     """What a consultation and its amendment share."""
 
     anamnesis = _text(_("Anamnesis"), rows=4)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.models import SessionRecord, Waveform
 from chart.services import EDITABLE
+from clinic.forms import CheckedForm
 from treatments.models import MICROCURRENT_HARD_LIMIT_UA, BodyArea, Treatment
 
 SCORE_FIELDS = (
@@ -27,7 +28,7 @@ def _score(label: Any) -> forms.IntegerField:
     return forms.IntegerField(label=label, required=False, min_value=0, max_value=10)
 
 
-class SessionRecordForm(forms.Form):
+class SessionRecordForm(CheckedForm):
     current_ua = forms.IntegerField(label=_("Current (µA)"), min_value=1)
     current_justification = forms.CharField(
         label=_("Why above the recommended current"),

@@ -17,7 +17,7 @@ from patients.models import (
 
 
 class ConsentInput(StrictSerializer):
-    version = serializers.IntegerField()
+    version = serializers.IntegerField(min_value=1)
 
 
 class ConsentOutput(serializers.ModelSerializer):

@@ -168,6 +168,10 @@ class ConsultationListCreate(APIView):
 
 
 class ConsultationUpdateInput(ConsultationInput):
+    """Every field optional and without a default, so only what is given changes. Read
+    without DRF's `partial`, which would also let a plan or review in the body leave out
+    its own required fields (a plan without its treatment was a 500)."""
+
     sign = None
     record_screening = None
 
@@ -188,7 +192,7 @@ class ConsultationDetail(APIView):
     @extend_schema(request=ConsultationUpdateInput, responses=ConsultationOutput)
     def patch(self, request: Request, consultation_id: int) -> Response:
         c = selectors.consultation_get_for(request.user, consultation_id)
-        data = _consultation_kwargs(validated(ConsultationUpdateInput, request, partial=True))
+        data = _consultation_kwargs(validated(ConsultationUpdateInput, request))
         c = services.consultation_update(actor=actor_of(request), consultation=c, **data)
         return Response(ConsultationOutput(_reload(c)).data)
 

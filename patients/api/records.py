@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
@@ -9,7 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic.api import StrictSerializer, actor_of, requires, validated
+from clinic.api import IdField, StrictSerializer, actor_of, requires, validated
+from clinic.errors import Invalid
+from clinic.inputs import bad_character, check_person_name
 from clinic.roles import Action
 from patients import clearance, selectors, services
 from patients.models import (
@@ -21,8 +24,8 @@ from treatments.selectors import treatment_list
 
 
 class PatientInput(StrictSerializer):
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
+    first_name = serializers.CharField(max_length=100, validators=[check_person_name])
+    last_name = serializers.CharField(max_length=100, validators=[check_person_name])
     date_of_birth = serializers.DateField()
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = PhoneNumberField(required=False, allow_blank=True, default="")
@@ -35,8 +38,12 @@ class PatientInput(StrictSerializer):
 
 
 class PatientUpdateInput(StrictSerializer):
-    first_name = serializers.CharField(max_length=100, required=False)
-    last_name = serializers.CharField(max_length=100, required=False)
+    first_name = serializers.CharField(
+        max_length=100, required=False, validators=[check_person_name]
+    )
+    last_name = serializers.CharField(
+        max_length=100, required=False, validators=[check_person_name]
+    )
     date_of_birth = serializers.DateField(required=False)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = PhoneNumberField(required=False, allow_blank=True)
@@ -122,6 +129,15 @@ def clearance_payload(t: Treatment, result: clearance.ClearanceResult) -> dict:
     }
 
 
+def search_text(request: Request) -> str:
+    """The `search` parameter, refused (400) when it holds a control character."""
+    text = request.query_params.get("search", "")
+    if bad_character(text) is not None:
+        message = _("Remove the control characters.")
+        raise Invalid(message, fields={"search": [message]})
+    return text
+
+
 class PatientListCreate(generics.GenericAPIView):
     """Search (by name, phone or email) and register patients. Staff only."""
 
@@ -134,7 +150,7 @@ class PatientListCreate(generics.GenericAPIView):
         responses=PatientOutput(many=True),
     )
     def get(self, request: Request) -> Response:
-        qs = selectors.patient_search(query=request.query_params.get("search", ""))
+        qs = selectors.patient_search(query=search_text(request))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(PatientOutput(page, many=True).data)
 
@@ -164,7 +180,7 @@ class PatientDetail(APIView):
 
 
 class MergeInput(StrictSerializer):
-    duplicate = serializers.IntegerField(help_text="The id of the record to merge into this one.")
+    duplicate = IdField(help_text="The id of the record to merge into this one.")
 
 
 class PatientMerge(APIView):
