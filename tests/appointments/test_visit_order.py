@@ -19,6 +19,7 @@ from clinic.roles import Role
 from messaging.models import Message, MessageKind
 from patients.models import ConsentAcceptance
 from tests.appointments.clinic_setup import at_clinic_now, build_clinic, days_ahead, local
+from tests.chart.test_session_records import record
 from tests.factories import api, consult, patient, screen, staff, token_api
 
 pytestmark = at_clinic_now
@@ -51,19 +52,7 @@ def _check_in(client, a: Appointment):
 
 
 def _record(client, a: Appointment):
-    body = {
-        "current_ua": 400,
-        "frequency_hz": "10.00",
-        "waveform": "biphasic",
-        "areas": ["face"],
-        "duration_minutes": 40,
-        "conductive_gel": "Aqua gel",
-        "tone_clinician": 6,
-        "puffiness_clinician": 4,
-        "elasticity_clinician": 5,
-        "tone_patient": 7,
-    }
-    return client.post(f"/api/appointments/{a.pk}/session-record/", body, format="json")
+    return record(a.pk, client)
 
 
 def test_at_15_08_the_16_15_session_can_be_neither_checked_in_nor_recorded(session, time_machine):

@@ -17,21 +17,18 @@ from messaging.models import LinkAction, Message, MessageChannel, MessageKind, M
 from tests.appointments.clinic_setup import build_clinic, days_ahead, local
 from tests.factories import consult, patient, screen
 from tests.messaging.helpers import book
-from tests.messaging.smtp import RecordingSMTPServer
+from tests.messaging.smtp import RecordingSMTPServer, delivering_to
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def smtp(settings, live_db, live_server) -> Iterator[RecordingSMTPServer]:
+def smtp(live_db, live_server) -> Iterator[RecordingSMTPServer]:
     """The outbox delivers to a real SMTP server; links point at the live server."""
     server = RecordingSMTPServer()
     server.start()
-    settings.MESSAGES_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
-    settings.CLINIC_BASE_URL = live_server.url
-    yield server
+    with delivering_to(server.port, CLINIC_BASE_URL=live_server.url):
+        yield server
     server.stop()
 
 

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
-from django.test import override_settings
 
 from messaging.sms import LocmemSmsBackend
 from tests.appointments.clinic_setup import Clinic, build_clinic
 from tests.conftest import ROOT, VENV_BIN, RedisServer, child_env, wait_until
 from tests.factories import consult, patient, screen
-from tests.messaging.smtp import RecordingSMTPServer
+from tests.messaging.smtp import RecordingSMTPServer, delivering_to
 
 # Fast clocks for the processes under test: a sweep every second, a claim of a dead
 # worker recovered after 3 s, a lost broker task handed out again after 3 s.
@@ -45,13 +44,7 @@ def smtp_server() -> Iterator[RecordingSMTPServer]:
 @pytest.fixture
 def smtp_settings(smtp_server: RecordingSMTPServer):
     """In-process delivery to the recording server through Django's SMTP backend."""
-    with override_settings(
-        MESSAGES_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=smtp_server.port,
-        EMAIL_USE_TLS=False,
-        EMAIL_TIMEOUT=5,
-    ):
+    with delivering_to(smtp_server.port):
         yield smtp_server
 
 

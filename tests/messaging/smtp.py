@@ -13,6 +13,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from django.test import override_settings
 
 from tests.conftest import free_port
 
@@ -94,3 +95,15 @@ class RecordingSMTPServer:
 
     def per_message_id(self) -> Counter[str]:
         return Counter(r.message_id for r in self.received)
+
+
+def delivering_to(port: int, **extra: object) -> override_settings:
+    """The outbox delivers in this process through Django's SMTP backend to `port`."""
+    return override_settings(
+        MESSAGES_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_USE_TLS=False,
+        EMAIL_TIMEOUT=5,
+        **extra,
+    )

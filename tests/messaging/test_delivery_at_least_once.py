@@ -28,7 +28,7 @@ from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.factories import patient
 from tests.messaging.conftest import message_text, without_compose_time
 from tests.messaging.helpers import book, desk_book, make_all_due
-from tests.messaging.smtp import RecordingSMTPServer
+from tests.messaging.smtp import RecordingSMTPServer, delivering_to
 
 pytestmark = [pytest.mark.django_db, at_clinic_now]
 
@@ -65,13 +65,7 @@ class StumblingSMTPServer(RecordingSMTPServer):
 def stumbling() -> Iterator[StumblingSMTPServer]:
     server = StumblingSMTPServer()
     server.start()
-    with override_settings(
-        MESSAGES_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=server.port,
-        EMAIL_USE_TLS=False,
-        EMAIL_TIMEOUT=5,
-    ):
+    with delivering_to(server.port):
         yield server
     server.stop()
 
