@@ -7,7 +7,8 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self) -> None:
-        from clinic import access, permissions, security  # noqa: F401  (security: receivers)
+        from clinic import access, permissions, security, tokens  # noqa: F401  (security: receivers)
 
         access.connect_receivers()
+        tokens.connect_receivers()
         post_migrate.connect(permissions.sync_group_permissions)
