@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from clinic.api import StrictSerializer, validated
 from clinic.auth import has_totp
-from clinic.errors import DomainError, Invalid
+from clinic.errors import DomainError, Forbidden, Invalid
 from clinic.second_factor import second_factor_refusal
 from clinic.security import end_sessions
 from clinic.tokens import api_token_issue, api_token_revoke, api_tokens_revoke
@@ -65,7 +65,7 @@ def check_login(request: Request, *, login: str, password: str, code: str | None
     if not has_totp(user):
         refusal = second_factor_refusal(user, proven=False)
         if refusal is not None:  # staff without an authenticator app
-            raise DomainError(refusal.message, code=refusal.code) from None
+            raise Forbidden(refusal.message, code=refusal.code)
         return user
     if not code:
         message = _("Give the code your authenticator app shows.")
