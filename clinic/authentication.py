@@ -54,4 +54,4 @@ class SessionAuthentication(SecondFactorRule, DrfSessionAuthentication):
     """The pages' session (with DRF's CSRF check)."""
 
     def proves_second_factor(self, request: Request, user: Any, credential: Any) -> bool:
-        return session_passed_mfa(request._request, user)
+        return session_passed_mfa(request, user)  # type: ignore[arg-type]  (it proxies .session)

@@ -118,7 +118,7 @@ class LogoutView(APIView):
         if isinstance(request.auth, AuthToken):
             api_token_revoke(token=request.auth)
         else:
-            logout(request._request)  # a session: as /accounts/logout/
+            logout(request)  # type: ignore[arg-type]  # a session: as /accounts/logout/
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -130,5 +130,5 @@ class LogoutAllView(APIView):
         user = request.user
         api_tokens_revoke(user_id=user.pk)
         end_sessions(user, keep=None)
-        user_logged_out.send(sender=type(user), request=request._request, user=user)
+        user_logged_out.send(sender=type(user), request=request, user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)

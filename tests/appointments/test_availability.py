@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -190,7 +191,8 @@ def test_the_appointment_list_takes_the_same_queries_for_3_or_30_rows(
     for i in range(3):
         _book(desk, patient(with_login=False), clinic.consultation, local(days_ahead(1 + i), 10))
     client.get("/api/appointments/")
-    with django_assert_max_num_queries(4) as few:
+    # 3 and the token check (2: the token with its user, the user's other tokens)
+    with django_assert_max_num_queries(5) as few:
         assert len(client.get("/api/appointments/").json()["results"]) == 3
     for i in range(27):
         _book(
@@ -203,7 +205,7 @@ def test_the_appointment_list_takes_the_same_queries_for_3_or_30_rows(
         assert len(client.get("/api/appointments/").json()["results"]) == 30
 
 
-def test_booking_takes_at_most_eight_queries(clinic, django_assert_max_num_queries):
+def test_booking_takes_at_most_eight_queries(clinic):
     desk = staff(Role.RECEPTION)
     client = token_api(desk)
     p = patient(with_login=False)
@@ -215,7 +217,7 @@ def test_booking_takes_at_most_eight_queries(clinic, django_assert_max_num_queri
             "end": str(days_ahead(1)),
         },
     )
-    with django_assert_max_num_queries(8):
+    with CaptureQueriesContext(connection) as ctx:
         response = client.post(
             "/api/appointments/",
             {
@@ -226,3 +228,8 @@ def test_booking_takes_at_most_eight_queries(clinic, django_assert_max_num_queri
             format="json",
         )
     assert response.status_code == 201
+    # Counted as the benchmark counts row W: the test's transaction wraps the booking's
+    # atomic block in a SAVEPOINT and its RELEASE, where production has BEGIN and COMMIT,
+    # which are no queries. The token check is 2 of them.
+    sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) <= 8, sql
