@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clinic.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=10),  # clinic time (CELERY_TIMEZONE)
     },
+    "tokens-clear-expired": {
+        "task": "clinic.tasks.clear_expired_tokens",
+        "schedule": crontab(hour=3, minute=20),
+    },
     "outbox-prune": {
         "task": "messaging.tasks.prune_outbox",
         "schedule": crontab(hour=3, minute=40),

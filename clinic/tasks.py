@@ -1,11 +1,12 @@
-"""Cross-cutting Celery tasks: beat's heartbeat, the broker round trip, session expiry."""
+"""Cross-cutting Celery tasks: beat's heartbeat, the broker round trip, session and API
+token expiry."""
 
 from celery import shared_task
 from django.core.management import call_command
 from django.db import close_old_connections
 from django.utils import timezone
 
-from clinic import health
+from clinic import health, tokens
 
 
 @shared_task(name="clinic.tasks.heartbeat", ignore_result=True)
@@ -25,3 +26,11 @@ def clear_expired_sessions() -> None:
     """Run by beat every night: Django's `clearsessions` for the configured session engine."""
     close_old_connections()
     call_command("clearsessions")
+
+
+@shared_task(name="clinic.tasks.clear_expired_tokens", ignore_result=True)
+def clear_expired_tokens() -> None:
+    """Run by beat every night: delete expired API tokens (a token used after its expiry
+    is refused and deleted at once: clinic.authentication)."""
+    close_old_connections()
+    tokens.api_tokens_clear_expired()

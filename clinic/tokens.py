@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from knox.models import AuthToken
 
 from clinic.access import TOTP
@@ -50,6 +51,11 @@ def api_tokens_revoke(*, user_id: int | None) -> int:
     if user_id is None:
         return 0
     deleted, _ = AuthToken.objects.filter(user_id=user_id).delete()
+    return deleted
+
+
+def api_tokens_clear_expired() -> int:
+    deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
     return deleted
 
 

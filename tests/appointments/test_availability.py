@@ -191,8 +191,7 @@ def test_the_appointment_list_takes_the_same_queries_for_3_or_30_rows(
     for i in range(3):
         _book(desk, patient(with_login=False), clinic.consultation, local(days_ahead(1 + i), 10))
     client.get("/api/appointments/")
-    # 3 and the token check (2: the token with its user, the user's other tokens)
-    with django_assert_max_num_queries(5) as few:
+    with django_assert_max_num_queries(4) as few:
         assert len(client.get("/api/appointments/").json()["results"]) == 3
     for i in range(27):
         _book(
@@ -230,6 +229,6 @@ def test_booking_takes_at_most_eight_queries(clinic):
     assert response.status_code == 201
     # Counted as the benchmark counts row W: the test's transaction wraps the booking's
     # atomic block in a SAVEPOINT and its RELEASE, where production has BEGIN and COMMIT,
-    # which are no queries. The token check is 2 of them.
+    # which are no queries. The token check is 1 of them.
     sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(sql) <= 8, sql
