@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.utils import has_verified_email
 from allauth.mfa.base.forms import AuthenticateForm
+from django.conf import settings
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.utils.translation import gettext as _
@@ -62,6 +64,9 @@ def check_login(request: Request, *, login: str, password: str, code: str | None
         if getattr(request, "axes_locked_out", False):
             raise TooManyAttempts(_("Too many failed logins: try again later."))
         raise Invalid(_("Wrong login or password."), code="invalid_credentials")
+    if settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory" and not has_verified_email(user):
+        # as the web login: no way in before the email address is confirmed
+        raise Forbidden(_("Confirm your email address first."), code="email_unverified")
     if not has_totp(user):
         refusal = second_factor_refusal(user, proven=False)
         if refusal is not None:  # staff without an authenticator app
@@ -94,7 +99,8 @@ class TokenLoginView(APIView):
         summary="Get an API token",
         description=(
             "Username or email and password; staff (and anyone who set up an authenticator "
-            "app) also give the current `code`. The token expires at `expiry`. Wrong "
+            "app) also give the current `code`. As on the web, the email address must be "
+            "confirmed (403 `email_unverified`). The token expires at `expiry`. Wrong "
             "passwords lock the login (429) as on the web; wrong codes lock the code step "
             "of the account for a while (429), on the web too."
         ),

@@ -3,8 +3,7 @@ are revoked when the person's credentials or standing change.
 
 Why knox rather than DRF's `authtoken`: knox stores only a hash of each token, gives a
 person several tokens (one per device), and every token has an expiry. Checking one costs
-one query for the token and its user, one for the user's other tokens (knox deletes the
-expired ones) and one SHA-512 hash.
+one query (the token with its user) and one SHA-512 hash: clinic.authentication.
 
 The rule of the second factor (clinic.security) holds for tokens because a token is the
 proof: a staff member (or anyone with an authenticator app) gets one only with their

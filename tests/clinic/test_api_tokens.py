@@ -166,6 +166,9 @@ def test_a_wrong_password_gets_no_token_and_says_nothing_more(db):
 
 def test_patients_get_a_longer_token_by_username_or_email(db):
     p = patient()
+    refused = get_token(p.user.username)  # as on the web: not before the email is confirmed
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "email_unverified"
+    verified(p.user)
     for login in (p.user.username, p.user.email.upper()):
         response = get_token(login)
         assert response.status_code == 200, response.content
