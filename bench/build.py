@@ -20,11 +20,11 @@ import django
 
 django.setup()
 
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from appointments.calendar import zone  # noqa: E402
 from appointments.models import (  # noqa: E402
@@ -35,6 +35,7 @@ from appointments.models import (  # noqa: E402
     Room,
     WorkingHours,
 )
+from clinic.tokens import api_token_issue  # noqa: E402
 from patients.models import Patient  # noqa: E402
 from treatments.models import Treatment  # noqa: E402
 
@@ -52,7 +53,7 @@ def reset() -> None:
             "appointments_workinghours, appointments_workingexception, "
             "appointments_practitioner_treatments, appointments_practitioner, appointments_room, "
             "appointments_deviceoutage, appointments_device, patients_patient, "
-            "patients_historicalpatient, authtoken_token CASCADE"
+            "patients_historicalpatient, knox_authtoken CASCADE"
         )
     get_user_model().objects.filter(username__startswith="bench-").delete()
 
@@ -180,13 +181,16 @@ def build(past: int) -> dict:
     Appointment.objects.bulk_create(batch + future)
     reception = get_user_model().objects.create(username="bench-reception")
     reception.groups.add(Group.objects.get(name="reception"))
-    token = Token.objects.create(user=reception)
+    # Staff need an authenticator app for every request (clinic.security); the token is
+    # issued as POST /api/auth/token/ issues it after the code.
+    TOTP.activate(reception, generate_totp_secret())
+    token, _ = api_token_issue(user=reception)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {
         "past": made,
         "future": len(future),
-        "token": token.key,
+        "token": token,
         "practitioners": [p.id for p in people],
         "patients": layout.patient_ids,
         "consultation": layout.consultation.id,

@@ -7,7 +7,9 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self) -> None:
-        from clinic import access, permissions, security  # noqa: F401  (security: receivers)
+        # security: signal receivers; schema: the OpenAPI extensions of our authenticators
+        from clinic import access, permissions, schema, security, tokens  # noqa: F401
 
         access.connect_receivers()
+        tokens.connect_receivers()
         post_migrate.connect(permissions.sync_group_permissions)

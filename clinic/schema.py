@@ -5,7 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
+
 from clinic.inputs import TIME_PATTERN
+
+
+class ClinicTokenScheme(KnoxTokenScheme):
+    """`Authorization: Token <token>` (clinic.authentication.TokenAuthentication: knox's)."""
+
+    target_class = "clinic.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+
+class ClinicSessionScheme(SessionScheme):
+    """The pages' session cookie (clinic.authentication.SessionAuthentication)."""
+
+    target_class = "clinic.authentication.SessionAuthentication"
+
 
 ERROR_SCHEMA = {
     "type": "object",

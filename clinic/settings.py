@@ -73,7 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: hashed, expiring, revocable (clinic.tokens)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -222,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clinic.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=10),  # clinic time (CELERY_TIMEZONE)
     },
+    "tokens-clear-expired": {
+        "task": "clinic.tasks.clear_expired_tokens",
+        "schedule": crontab(hour=3, minute=20),
+    },
     "outbox-prune": {
         "task": "messaging.tasks.prune_outbox",
         "schedule": crontab(hour=3, minute=40),
@@ -279,11 +283,15 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = CLINIC_NAME
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
 STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60 * 60)
-# Login throttling (django-axes): 5 failures for one login from one address lock it for
-# 15 minutes. allauth's login form calls its field "login".
-# allauth's own per-process "login_failed" limit is off: django-axes keeps the count in
-# the database (shared by every worker) and shows the lockout page.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# Login throttling. Passwords (django-axes, counted in the database): 5 failures for one
+# person from one address lock the login for 15 minutes, whether they typed the username
+# or an email address (clinic.security.login_name). Authenticator codes (allauth's
+# "login_failed" limit, counted per account in the shared cache, on the web and the API
+# token endpoint alike): 5 wrong codes in 15 minutes lock the code step of the account
+# until the oldest of them is 15 minutes old; 10 failures a minute from one address too.
+# The password step leaves allauth's count to django-axes (patients.accounts), which
+# shows the lockout page. allauth's other rate limits keep their defaults.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key"}
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -360,8 +368,9 @@ MESSAGES_RETENTION_DAYS = env.int("MESSAGES_RETENTION_DAYS", default=400)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous caller gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Each applies the staff second-factor rule to what it accepts (clinic.authentication).
+        "clinic.authentication.TokenAuthentication",
+        "clinic.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -373,6 +382,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "clinic.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+}
+# API tokens (django-rest-knox through clinic.tokens): staff tokens last a working day,
+# patients' a month; both are revoked by a password change, logging out (everywhere) and
+# deactivation. `Authorization: Token <token>`, as with DRF's tokens.
+API_TOKEN_STAFF_HOURS = env.int("API_TOKEN_STAFF_HOURS", default=10)
+API_TOKEN_PATIENT_DAYS = env.int("API_TOKEN_PATIENT_DAYS", default=30)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_STAFF_HOURS),  # knox's default; ours: clinic.tokens
+    "AUTO_REFRESH": False,  # an expiry is an expiry: the person logs in again
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clinic booking API",

@@ -1,12 +1,12 @@
-"""Cross-cutting Celery tasks: beat's heartbeat, the broker round trip, session expiry, the
-audit trail's head export."""
+"""Cross-cutting Celery tasks: beat's heartbeat, the broker round trip, session and API
+token expiry, the audit trail's head export."""
 
 from celery import shared_task
 from django.core.management import call_command
 from django.db import close_old_connections
 from django.utils import timezone
 
-from clinic import health
+from clinic import health, tokens
 from clinic.audit import audit_head_export
 
 
@@ -35,3 +35,11 @@ def audit_export_head() -> None:
     AUDIT_HEAD_FILE and the log, where `audit_verify` finds it again (clinic.audit)."""
     close_old_connections()
     audit_head_export()
+
+
+@shared_task(name="clinic.tasks.clear_expired_tokens", ignore_result=True)
+def clear_expired_tokens() -> None:
+    """Run by beat every night: delete expired API tokens (a token used after its expiry
+    is refused and deleted at once: clinic.authentication)."""
+    close_old_connections()
+    tokens.api_tokens_clear_expired()

@@ -3,13 +3,16 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from clinic import errors, views
+from clinic import errors, token_api, views
 
 api_patterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("auth/token/", token_api.TokenLoginView.as_view(), name="token"),
+    path("auth/logout/", token_api.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", token_api.LogoutAllView.as_view(), name="logout-all"),
     path("", include("treatments.api_urls")),
     path("", include("patients.api_urls")),
     path("", include("appointments.api_urls")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.http import HttpRequest
@@ -27,6 +29,13 @@ class PatientAccountAdapter(DefaultAccountAdapter):
             if role in roles:
                 return reverse(page)
         return super().get_login_redirect_url(request)
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """The password step is counted by django-axes (clinic.security.login_name: one
+        count per person, in the database, with its lockout page), not by allauth's
+        "login_failed" limit, whose per-login count would answer the sixth try with a form
+        error before axes could. That limit stays on where allauth uses it for the code
+        step of two-factor login (settings.ACCOUNT_RATE_LIMITS)."""
 
     def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
         confirmed = super().confirm_email(request, email_address)

@@ -64,10 +64,8 @@ def patient(*, with_login: bool = True, consented: bool = True, **kwargs) -> Pat
 
 
 def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+    """An API client; with a user, authenticated as real API clients are: token_api."""
+    return token_api(user) if user is not None else APIClient()
 
 
 def all_contraindications() -> list[str]:
@@ -136,13 +134,27 @@ def treatment(slug: str) -> Treatment:
 
 
 def token_api(user) -> APIClient:
-    """A client that authenticates like an API client: with a DRF token."""
-    from rest_framework.authtoken.models import Token
-
-    token, _ = Token.objects.get_or_create(user=user)
+    """A client that authenticates like an API client: with a token issued by the same
+    service as POST /api/auth/token/. Staff get their authenticator app first, as the
+    second-factor rule requires of every staff request (clinic.security)."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client
+
+
+def api_token_for(user) -> str:
+    """A new API token of `user` (staff: with an authenticator app, enabled if missing)."""
+    from allauth.mfa.models import Authenticator
+
+    from clinic.roles import is_staff_member
+    from clinic.tokens import api_token_issue
+
+    if (
+        is_staff_member(user)
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    ):
+        enable_totp(user)
+    return api_token_issue(user=user)[0]
 
 
 def enable_totp(user) -> str:

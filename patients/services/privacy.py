@@ -107,9 +107,9 @@ def patient_erase(*, actor: Actor, patient: Patient, reason: str = "") -> Erasur
 
 
 def _retire_login(user: Any) -> None:
-    from rest_framework.authtoken.models import Token
+    from clinic.tokens import api_tokens_revoke
 
-    Token.objects.filter(user=user).delete()
+    api_tokens_revoke(user_id=user.pk)
     user.username = f"erased-{user.pk}"
     user.email = user.first_name = user.last_name = ""
     user.is_active = False  # every session of it stops working at once

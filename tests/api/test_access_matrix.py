@@ -1,9 +1,14 @@
-"""Every API endpoint, as every kind of caller (SPEC S1, S8).
+"""Every API endpoint, as every kind of caller (SPEC S1, S8), with a token and with a
+session.
 
 Columns: anonymous, the patient whose record it is ("own"), another patient ("other"),
-reception, dermatologist, manager. A cell is "ok" (the caller got through to the
-endpoint: any answer but 401/403/404, and never a 5xx) or the exact refusal. Bodies are
-minimal: an allowed caller may get a 400 for them, which still shows the door was open.
+reception, dermatologist, manager, and a dermatologist with no authenticator app
+("no 2fa"), who gets the second-factor refusal everywhere but the token endpoint. A cell
+is "ok" (the caller got through to the endpoint: any answer but 401/403/404, and never a
+5xx) or the exact refusal. Bodies are minimal: an allowed caller may get a 400 for them,
+which still shows the door was open. Each cell is checked twice: with an API token (as
+POST /api/auth/token/ issues it) and with a browser session (staff: one that passed the
+second factor), because the rule must hold whatever authenticates the request.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from rest_framework.test import APIClient
 
 from appointments.models import Appointment, Course, SessionRecord, WaitlistEntry, WaitlistOffer
-from clinic.roles import Role
+from clinic.roles import Role, roles_of
+from clinic.tokens import api_token_issue
 from tests.appointments.clinic_setup import (
     at_clinic_now,
     build_clinic,
@@ -21,16 +28,20 @@ from tests.appointments.clinic_setup import (
     local,
     started_today,
 )
-from tests.factories import api, consult, patient, screen, staff, token_api
+from tests.factories import api, consult, login_staff, patient, screen, staff, token_api
 
 pytestmark = at_clinic_now
 
 COLUMNS = ["anonymous", "own", "other", "reception", "dermatologist", "manager"]
+NO_2FA = "no 2fa"  # a dermatologist without an authenticator app: its own column
 OK = "ok"
 A, F, N = 401, 403, 404  # anonymous, forbidden for the role, not found (not yours)
 
 # (name, method, path, body, expected per column)
 MATRIX: list[tuple[str, str, str, dict | None, list]] = [
+    ("get token", "post", "/api/auth/token/", {}, [OK] * 6),
+    ("log out", "post", "/api/auth/logout/", None, [A, OK, OK, OK, OK, OK]),
+    ("log out everywhere", "post", "/api/auth/logout-all/", None, [A, OK, OK, OK, OK, OK]),
     ("treatments", "get", "/api/treatments/", None, [OK] * 6),
     ("treatment", "get", "/api/treatments/microcurrent-therapy-face/", None, [OK] * 6),
     ("practitioners", "get", "/api/practitioners/", None, [OK] * 6),
@@ -193,15 +204,21 @@ def caller(column: str, world: dict):
     }[column]
 
 
-@pytest.mark.parametrize(
-    ("name", "method", "path", "body", "expected"), MATRIX, ids=[m[0] for m in MATRIX]
-)
-@pytest.mark.parametrize("column", COLUMNS)
-def test_access(world, column, name, method, path, body, expected):
-    user = caller(column, world)
-    client = token_api(user) if user else api()
-    response = getattr(client, method)(path.format(**world["ids"]), body, format="json")
-    want = expected[COLUMNS.index(column)]
+def session_api(user) -> APIClient:
+    """A browser session on the API: staff logged in with both factors, patients with
+    their password."""
+    client = APIClient()
+    if Role.PATIENT in roles_of(user):
+        client.force_login(user)
+    else:
+        login_staff(client, user)
+    return client
+
+
+KINDS = {"token": token_api, "session": session_api}
+
+
+def check(response, name: str, column: str, want) -> None:
     assert response.status_code < 500, (name, column, response.content[:300])
     if want == OK:
         assert response.status_code not in (401, 403, 404), (name, column, response.content[:300])
@@ -213,6 +230,47 @@ def test_access(world, column, name, method, path, body, expected):
             response.content[:300],
         )
         assert set(response.json()["error"]) >= {"code", "message", "fields"}
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "path", "body", "expected"), MATRIX, ids=[m[0] for m in MATRIX]
+)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("column", COLUMNS)
+def test_access(world, column, kind, name, method, path, body, expected):
+    user = caller(column, world)
+    if user is None and kind != "token":
+        pytest.skip("anonymous has no credential: one run is enough")
+    client = KINDS[kind](user) if user else api()
+    response = getattr(client, method)(path.format(**world["ids"]), body, format="json")
+    check(response, name, column, expected[COLUMNS.index(column)])
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "path", "body", "expected"), MATRIX, ids=[m[0] for m in MATRIX]
+)
+@pytest.mark.parametrize("kind", KINDS)
+def test_staff_without_an_authenticator_app_are_refused_everywhere(
+    world, kind, name, method, path, body, expected
+):
+    """Whatever authenticates them: a token (as one issued before the rule, or by hand) or
+    a password-only session. Only the token endpoint, which reads no token, opens (to
+    refuse them a token: tests/clinic/test_api_tokens.py); a session is refused there too."""
+    dermatologist = staff(Role.DERMATOLOGIST)
+    client = APIClient()
+    if kind == "token":
+        token, _ = api_token_issue(user=dermatologist)  # the issuers refuse: by hand
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    else:
+        client.force_login(dermatologist)
+    if name == "schema":
+        path += "?format=json"  # the refusal in JSON, not the schema's YAML
+    response = getattr(client, method)(path.format(**world["ids"]), body, format="json")
+    if name == "get token" and kind == "token":  # it takes no credential: it only opens
+        check(response, name, NO_2FA, OK)
+        return
+    check(response, name, NO_2FA, F)
+    assert response.json()["error"]["code"] == "second_factor_required", response.json()
 
 
 def test_the_matrix_covers_every_api_endpoint(world):

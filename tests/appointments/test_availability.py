@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -203,7 +204,7 @@ def test_the_appointment_list_takes_the_same_queries_for_3_or_30_rows(
         assert len(client.get("/api/appointments/").json()["results"]) == 30
 
 
-def test_booking_takes_at_most_eight_queries(clinic, django_assert_max_num_queries):
+def test_booking_takes_at_most_eight_queries(clinic):
     desk = staff(Role.RECEPTION)
     client = token_api(desk)
     p = patient(with_login=False)
@@ -215,7 +216,7 @@ def test_booking_takes_at_most_eight_queries(clinic, django_assert_max_num_queri
             "end": str(days_ahead(1)),
         },
     )
-    with django_assert_max_num_queries(8):
+    with CaptureQueriesContext(connection) as ctx:
         response = client.post(
             "/api/appointments/",
             {
@@ -226,3 +227,8 @@ def test_booking_takes_at_most_eight_queries(clinic, django_assert_max_num_queri
             format="json",
         )
     assert response.status_code == 201
+    # Counted as the benchmark counts row W: the test's transaction wraps the booking's
+    # atomic block in a SAVEPOINT and its RELEASE, where production has BEGIN and COMMIT,
+    # which are no queries. The token check is 1 of them.
+    sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) <= 8, sql

@@ -35,6 +35,7 @@ def test_every_task_in_the_beat_schedule_is_known_to_the_worker(celery_worker_pr
         "appointments.tasks.expire_waitlist_offers",
         "appointments.tasks.prune_idempotency_keys",
         "clinic.tasks.clear_expired_sessions",
+        "clinic.tasks.clear_expired_tokens",
         "messaging.tasks.prune_outbox",
         "clinic.tasks.audit_export_head",
     }
@@ -73,6 +74,23 @@ def test_the_worker_clears_expired_sessions_only(celery_worker_process):
 
     assert wait_until(lambda: not Session.objects.filter(session_key="gone" * 8).exists())
     assert Session.objects.filter(session_key="kept" * 8).exists()
+
+
+def test_the_worker_clears_expired_api_tokens_only(celery_worker_process):
+    from knox.models import AuthToken
+
+    from clinic.tokens import api_token_issue
+
+    user = patient().user
+    api_token_issue(user=user)
+    kept = AuthToken.objects.get(user=user).digest
+    api_token_issue(user=user)
+    AuthToken.objects.exclude(digest=kept).update(expiry=timezone.now() - timedelta(seconds=1))
+
+    clinic_tasks.clear_expired_tokens.delay()
+
+    assert wait_until(lambda: AuthToken.objects.filter(user=user).count() == 1)
+    assert AuthToken.objects.get(user=user).digest == kept
 
 
 def _key(user, key: str, hours_ago: float) -> IdempotencyKey:

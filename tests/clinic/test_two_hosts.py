@@ -105,9 +105,9 @@ def manager():
 
 
 def token_of(user) -> str:
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token_for
 
-    return Token.objects.create(user=user).key
+    return api_token_for(user)
 
 
 class Desk:
@@ -239,3 +239,23 @@ def test_login_lockout_counts_failures_on_both_hosts(hosts, settings):
             "/accounts/login/", {"login": reception.username, "password": PASSWORD}
         )
         assert locked.status_code == 429, host.url
+
+
+def test_wrong_codes_on_both_hosts_lock_the_code_step_on_both(hosts, manager):
+    """The code-step limit (allauth's, per account) lives in the shared Redis: wrong codes
+    typed on A and B in turn add up, and then the right code is refused on either host,
+    on the web and on the API token endpoint."""
+    a, b = hosts
+    user, secret = manager
+    for i in range(5):
+        wrong = (a if i % 2 else b).browser().log_in(user, "000000")
+        assert "Incorrect code" in wrong.text
+    on_a = a.browser()
+    refused = on_a.log_in(user, totp_code(secret))
+    assert refused.url.endswith("/accounts/2fa/authenticate/")
+    assert "Too many failed login attempts" in refused.text
+    assert on_a.get("/reports/", allow_redirects=False).status_code == 302
+    body = {"login": user.username, "password": PASSWORD, "code": totp_code(secret)}
+    api = requests.post(b.url + "/api/auth/token/", json=body, timeout=20)
+    assert api.status_code == 429, api.text
+    assert api.json()["error"]["code"] == "too_many_attempts"
