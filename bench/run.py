@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench.requests import availability_paths
+from clinic.dev_secrets import dev_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -29,6 +30,8 @@ PORT = int(os.environ.get("CLINIC_BENCH_PORT", "8099"))
 # One secret for the whole run: the desk row's session, made in a subprocess, must be
 # valid in the server.
 SECRET = secrets.token_urlsafe(50)
+# The bench database keeps its audit rows between runs: one key for all of them.
+AUDIT_KEY = dev_secret(ROOT / "var" / "secrets", "bench-audit-hmac-key")
 
 
 @dataclass
@@ -50,6 +53,7 @@ def production_env() -> dict[str, str]:
     env.update(
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY=SECRET,
+        AUDIT_HMAC_KEY=AUDIT_KEY,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         CLINIC_BASE_URL=f"http://127.0.0.1:{PORT}",
         DJANGO_SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback; TLS is the proxy's job
