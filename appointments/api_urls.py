@@ -31,6 +31,11 @@ urlpatterns = [
         views.AppointmentNoShow.as_view(),
         name="appointment-no-show",
     ),
+    path(
+        "appointments/<int:appointment_id>/no-show/undo/",
+        views.AppointmentNoShowUndo.as_view(),
+        name="appointment-no-show-undo",
+    ),
     path("courses/plan/", courses.CoursePlanView.as_view(), name="course-plan"),
     path("courses/", courses.CourseCreate.as_view(), name="course-list"),
     path("courses/<int:course_id>/", courses.CourseDetail.as_view(), name="course-detail"),

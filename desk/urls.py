@@ -19,6 +19,7 @@ urlpatterns = [
     path("appointments/<int:pk>/", appointments.appointment, name="appointment"),
     path("appointments/<int:pk>/check-in/", appointments.check_in, name="check-in"),
     path("appointments/<int:pk>/no-show/", appointments.no_show, name="no-show"),
+    path("appointments/<int:pk>/no-show/undo/", appointments.no_show_undo, name="no-show-undo"),
     path("appointments/<int:pk>/move/", appointments.move, name="move"),
     path("appointments/<int:pk>/cancel/", appointments.cancel, name="cancel"),
     path("waitlist/", waitlist.waitlist, name="waitlist"),

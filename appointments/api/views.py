@@ -279,6 +279,20 @@ class AppointmentNoShow(APIView):
         return Response(_output(appointment.pk))
 
 
+class AppointmentNoShowUndo(APIView):
+    """Undo a no-show the same day it was marked (back to booked); later: 409."""
+
+    permission_classes = [requires(Action.APPOINTMENT_FRONT_DESK)]
+
+    @extend_schema(request=None, responses=AppointmentOutput)
+    def post(self, request: Request, appointment_id: int) -> Response:
+        appointment = selectors.appointment_get_for(
+            request.user, appointment_id, Action.APPOINTMENT_FRONT_DESK
+        )
+        services.appointment_undo_no_show(actor=actor_of(request), appointment=appointment)
+        return Response(_output(appointment.pk))
+
+
 class PractitionerOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()

@@ -9,6 +9,7 @@ from appointments.services.status import (
     appointment_check_in,
     appointment_complete,
     appointment_mark_no_show,
+    appointment_undo_no_show,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "appointment_complete",
     "appointment_mark_no_show",
     "appointment_reschedule",
+    "appointment_undo_no_show",
 ]

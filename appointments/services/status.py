@@ -169,6 +169,33 @@ def appointment_mark_no_show(
     return _set_status(appointment, actor, Status.NO_SHOW, "", now)
 
 
+def no_show_undoable(appointment: Appointment, now: datetime) -> bool:
+    """A no-show is undone the day it was marked (the patient turned up late, a wrong row
+    was clicked); after that it is part of the record."""
+    return (
+        appointment.status == Status.NO_SHOW
+        and appointment.status_changed_at is not None
+        and local_date(appointment.status_changed_at) == local_date(now)
+    )
+
+
+@transaction.atomic
+def appointment_undo_no_show(
+    *, actor: Actor, appointment: Appointment, now: datetime | None = None
+) -> Appointment:
+    """Back to booked: marking a no-show has no other effect to reverse."""
+    _front_desk(actor, appointment)
+    appointment = _locked(appointment)
+    now = now or timezone.now()
+    if appointment.status != Status.NO_SHOW:
+        raise Conflict(_("Only a no-show can be undone."), code="not_no_show")
+    if not no_show_undoable(appointment, now):
+        raise Conflict(
+            _("A no-show can be undone only on the day it was marked."), code="undo_too_late"
+        )
+    return _set_status(appointment, actor, Status.BOOKED, "", now)
+
+
 @transaction.atomic
 def appointment_complete(
     *, actor: Actor, appointment: Appointment, now: datetime | None = None

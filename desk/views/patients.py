@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from appointments.calendar import local_date
 from appointments.models import Appointment, Status
-from appointments.services.status import check_in_opens_at
+from appointments.services.status import check_in_opens_at, no_show_undoable
 from appointments.services.waitlist import waitlist_join
 from clinic.audit import Actor
 from clinic.errors import DomainError
@@ -106,6 +106,7 @@ class DeskActions:
     check_in: bool
     no_show: bool
     change: bool
+    undo_no_show: bool = False
 
 
 def desk_actions(a: Appointment, now: datetime) -> DeskActions:
@@ -115,6 +116,7 @@ def desk_actions(a: Appointment, now: datetime) -> DeskActions:
         check_in=booked and local_date(a.start) == local_date(now) and now >= check_in_opens_at(a),
         no_show=booked and a.start <= now,
         change=booked,
+        undo_no_show=no_show_undoable(a, now),
     )
 
 

@@ -60,6 +60,7 @@ MATRIX: list[tuple[str, str, str, dict | None, list]] = [
     ("reschedule", "post", "/api/appointments/{appt}/reschedule/", {}, [A, OK, N, OK, OK, OK]),
     ("check in", "post", "/api/appointments/{appt}/check-in/", {}, [A, F, F, OK, F, OK]),
     ("no-show", "post", "/api/appointments/{appt}/no-show/", {}, [A, F, F, OK, F, OK]),
+    ("undo no-show", "post", "/api/appointments/{appt}/no-show/undo/", {}, [A, F, F, OK, F, OK]),
     (
         "read session record",
         "get",

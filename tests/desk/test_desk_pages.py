@@ -4,9 +4,10 @@ and alternatives, check-in, no-show, move and cancel with a reason, the waitlist
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from appointments.models import Appointment, Status, WaitlistEntry, WaitlistOffer
 from appointments.services import appointment_cancel
@@ -15,7 +16,7 @@ from clinic.roles import Role
 from patients.models import Patient, Screening
 from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.desk.helpers import book, booked_earlier_today, cleared_patient, client_for
-from tests.factories import patient, screen, staff
+from tests.factories import patient, screen, staff, token_api
 
 pytestmark = [pytest.mark.django_db, at_clinic_now]
 
@@ -201,7 +202,32 @@ def test_a_no_show_is_marked_after_the_start_only(clinic, reception):
     future.refresh_from_db()
     started.refresh_from_db()
     assert (future.status, started.status) == (Status.BOOKED, Status.NO_SHOW)
-    assert reception.get(f"/desk/appointments/{started.pk}/no-show/").status_code == 405
+
+
+def test_a_no_show_is_confirmed_first_and_undone_the_same_day(clinic, reception, time_machine):
+    """Issue 16: no-show had no confirmation and no undo."""
+    started = booked_earlier_today(cleared_patient(), clinic.consultation)
+    url = f"/desk/appointments/{started.pk}/no-show/"
+    page = reception.get(f"/desk/appointments/{started.pk}/").content.decode()
+    assert f'href="{url}"' in page  # a link to the question, not a button that acts
+    asked = reception.get(url)
+    assert asked.status_code == 200 and "as a no-show?" in asked.content.decode()
+    started.refresh_from_db()
+    assert started.status == Status.BOOKED  # asking changes nothing
+    reception.post(url)
+    page = reception.get(f"/desk/appointments/{started.pk}/").content.decode()
+    assert "Undo the no-show" in page
+    undone = reception.post(f"{url}undo/", follow=True)
+    assert "No-show undone" in undone.content.decode()
+    started.refresh_from_db()
+    assert started.status == Status.BOOKED
+    reception.post(url)
+    time_machine.move_to(timezone.localtime() + timedelta(days=1))
+    desk = token_api(staff(Role.RECEPTION))
+    late = desk.post(f"/api/appointments/{started.pk}/no-show/undo/", {}, format="json")
+    assert late.status_code == 409 and late.json()["error"]["code"] == "undo_too_late"
+    started.refresh_from_db()
+    assert started.status == Status.NO_SHOW
 
 
 def test_moving_needs_a_reason_and_a_free_time(clinic, reception):
