@@ -439,8 +439,11 @@ def test_the_managers_report_shows_the_no_show_they_just_marked(page: Page, clin
     login_staff(page, clinic, "manager", DEMO_PASSWORD)
     page.goto(f"{clinic}/desk/")
     page.locator("td.appt", has_text="Oksana Tkachenko").locator("a.appt-time").click()
-    page.get_by_role("button", name="Mark as no-show").click()
+    page.get_by_role("link", name="Mark as no-show").click()  # asks first
+    expect(page.get_by_role("heading", level=1)).to_contain_text("as a no-show?")
+    page.get_by_role("button", name="Yes, mark as no-show").click()
     expect(page.locator(".messages")).to_contain_text("Marked as a no-show: Oksana Tkachenko")
+    expect(page.get_by_role("button", name="Undo the no-show")).to_be_visible()
     missed.refresh_from_db()
     assert missed.status == Status.NO_SHOW
 
