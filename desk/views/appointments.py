@@ -149,38 +149,33 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "desk/check_in.html", context, status=form_status(form))
 
 
+def _front_desk_status(request: HttpRequest, a: Appointment, change, message: str) -> HttpResponse:
+    """Run a status service on `a`; back to its page with the outcome as a message."""
+    default = reverse("desk:appointment", args=[a.pk])
+    try:
+        change(actor=Actor.from_request(request), appointment=a)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(default)
+    return _done(request, message % {"name": a.patient.full_name}, default)
+
+
 @page_requires(Action.DESK_VIEW)
 def no_show(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST marks it (undoable the same day)."""
     a = appointment_get_for(request.user, pk, Action.APPOINTMENT_FRONT_DESK)
-    default = reverse("desk:appointment", args=[a.pk])
     if request.method != "POST":
         return render(request, "desk/no_show.html", {"a": a})
-    try:
-        services.appointment_mark_no_show(actor=Actor.from_request(request), appointment=a)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect(default)
-    return _done(
-        request, _("Marked as a no-show: %(name)s.") % {"name": a.patient.full_name}, default
-    )
+    message = _("Marked as a no-show: %(name)s.")
+    return _front_desk_status(request, a, services.appointment_mark_no_show, message)
 
 
 @require_POST
 @page_requires(Action.DESK_VIEW)
 def no_show_undo(request: HttpRequest, pk: int) -> HttpResponse:
     a = appointment_get_for(request.user, pk, Action.APPOINTMENT_FRONT_DESK)
-    default = reverse("desk:appointment", args=[a.pk])
-    try:
-        services.appointment_undo_no_show(actor=Actor.from_request(request), appointment=a)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect(default)
-    return _done(
-        request,
-        _("No-show undone: %(name)s is booked again.") % {"name": a.patient.full_name},
-        default,
-    )
+    message = _("No-show undone: %(name)s is booked again.")
+    return _front_desk_status(request, a, services.appointment_undo_no_show, message)
 
 
 @page_requires(Action.DESK_VIEW)
