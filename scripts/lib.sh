@@ -40,7 +40,10 @@ apt_install() {
 
 ensure_system_packages() {
   # gettext: msgfmt, which `manage.py compilemessages` runs to build the translations.
-  apt_install postgresql postgresql-contrib redis-server gettext "$@"
+  # libpango-1.0-0, libpangoft2-1.0-0, libharfbuzz-subset0, fonts-dejavu-core: what
+  # WeasyPrint needs to render PDFs (receipts, signed consent), Cyrillic included.
+  apt_install postgresql postgresql-contrib redis-server gettext \
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core "$@"
 }
 
 ensure_faketime() {
