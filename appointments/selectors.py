@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from appointments.models import Appointment, Course, Status
+from appointments.models import Appointment, CalendarFeed, Course, Practitioner, Status
 from clinic.roles import Action, can, can_ever, is_staff_member, patient_id_of
 
 
@@ -68,4 +69,42 @@ def course_progress(course: Course) -> Progress:
         booked=counts[Status.BOOKED],
         remaining=max(0, course.planned_sessions - done),
         completed=done >= course.planned_sessions,
+    )
+
+
+# --- Practitioners' calendar feeds ----------------------------------------------------
+
+FEED_PAST_DAYS, FEED_AHEAD_DAYS = 30, 180  # what a phone's calendar needs, bounded
+
+
+def calendar_feed_by_token(token_hash: str) -> CalendarFeed | None:
+    """The feed a URL names (live or revoked), or None for a token never issued."""
+    return CalendarFeed.objects.select_related("practitioner").filter(token_hash=token_hash).first()
+
+
+def calendar_feed_live(practitioner: Practitioner) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(practitioner=practitioner, revoked_at__isnull=True).first()
+
+
+def feed_sessions(practitioner: Practitioner, now: datetime) -> QuerySet[Appointment]:
+    """The practitioner's sessions from a month back to half a year ahead, cancelled ones
+    included (they are sent as cancelled, so a subscribed calendar drops them)."""
+    return (
+        Appointment.objects.filter(
+            practitioner=practitioner,
+            start__gte=now - timedelta(days=FEED_PAST_DAYS),
+            start__lt=now + timedelta(days=FEED_AHEAD_DAYS),
+        )
+        .select_related("treatment")
+        .only(
+            "start",
+            "end",
+            "status",
+            "sequence",
+            "treatment__name",
+            "patient__first_name",
+            "patient__last_name",
+        )
+        .select_related("patient")
+        .order_by("start", "id")
     )
