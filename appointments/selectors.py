@@ -9,10 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.http import Http404
 
-from appointments.models import Appointment, CalendarFeed, Course, Practitioner, Status
+from appointments.models import (
+    Appointment,
+    CalendarFeed,
+    Course,
+    CourseStatus,
+    Practitioner,
+    Status,
+)
 from clinic.roles import Action, can, can_ever, is_staff_member, patient_id_of
 
 
@@ -107,4 +114,46 @@ def feed_sessions(practitioner: Practitioner, now: datetime) -> QuerySet[Appoint
         )
         .select_related("patient")
         .order_by("start", "id")
+    )
+
+
+# --- Finished courses (recalls, surveys, rebooking) -----------------------------------
+
+_COMPLETED = Q(appointments__status=Status.COMPLETED)
+
+
+def courses_finished(*, ended_after: datetime, ended_before: datetime) -> QuerySet[Course]:
+    """Active courses whose planned sessions were all completed, the last one ending in
+    [ended_after, ended_before); each annotated with `ended_at`, that last session's end."""
+    return (
+        Course.objects.filter(status=CourseStatus.ACTIVE)
+        .annotate(
+            done=Count("appointments", filter=_COMPLETED),
+            ended_at=Max("appointments__end", filter=_COMPLETED),
+        )
+        .filter(
+            done__gte=F("planned_sessions"), ended_at__gte=ended_after, ended_at__lt=ended_before
+        )
+        .order_by("ended_at", "id")
+    )
+
+
+def course_last_session(course: Course) -> Appointment | None:
+    """The course's last completed session (who gave it, when it ended)."""
+    return (
+        course.appointments.filter(status=Status.COMPLETED)
+        .select_related("practitioner")
+        .order_by("-end", "-id")
+        .first()
+    )
+
+
+def booked_again(patient_id: int, treatment_id: int, after: datetime) -> bool:
+    """Has the patient an active booking of the treatment starting after `after`?"""
+    return (
+        Appointment.objects.filter(
+            patient_id=patient_id, treatment_id=treatment_id, start__gt=after
+        )
+        .exclude(status=Status.CANCELLED)
+        .exists()
     )
