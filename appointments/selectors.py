@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.http import Http404
 
+from appointments.calendar import local_date
 from appointments.models import (
     Appointment,
     CalendarFeed,
@@ -157,3 +158,42 @@ def booked_again(patient_id: int, treatment_id: int, after: datetime) -> bool:
         .exclude(status=Status.CANCELLED)
         .exists()
     )
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the desk offers after a completed session (rebooking at checkout)."""
+
+    booked: Appointment | None  # the patient's next booking of the treatment, if any
+    book_on: date | None  # else the first day worth offering (None: nothing to offer)
+    recall: bool  # book_on is the maintenance recall date: the course is complete
+    course_done: int = 0
+    course_planned: int = 0
+
+
+def next_step_after(appointment: Appointment, today: date) -> NextStep | None:
+    """After a completed session: the next booking, or the next session of the course
+    (its rules' spacing after this one), or once the course is complete, the recall date
+    of the treatment (None when it has none). None before completion."""
+    if appointment.status != Status.COMPLETED:
+        return None
+    treatment = appointment.treatment
+    booked = (
+        Appointment.objects.filter(
+            patient_id=appointment.patient_id, treatment=treatment, start__gt=appointment.start
+        )
+        .exclude(status=Status.CANCELLED)
+        .select_related("practitioner")
+        .order_by("start")
+        .first()
+    )
+    progress = course_progress(appointment.course) if appointment.course_id else None
+    ongoing = progress is not None and not progress.completed
+    if ongoing:
+        gap = max(treatment.min_days_between_sessions, 1)
+    else:
+        gap = treatment.recall_after_days
+    ended = local_date(appointment.end)
+    book_on = max(ended + timedelta(days=gap), today) if gap and not booked else None
+    counts = {"course_done": progress.done, "course_planned": progress.planned} if progress else {}
+    return NextStep(booked=booked, book_on=book_on, recall=not ongoing, **counts)
