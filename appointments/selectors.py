@@ -189,10 +189,8 @@ def next_step_after(appointment: Appointment, today: date) -> NextStep | None:
     )
     progress = course_progress(appointment.course) if appointment.course_id else None
     ongoing = progress is not None and not progress.completed
-    if ongoing:
-        gap = max(treatment.min_days_between_sessions, 1)
-    else:
-        gap = treatment.recall_after_days
+    # During a course: the course's spacing; after it: the maintenance interval, if any.
+    gap = max(treatment.min_days_between_sessions, 1) if ongoing else treatment.recall_after_days
     ended = local_date(appointment.end)
     book_on = max(ended + timedelta(days=gap), today) if gap and not booked else None
     counts = {"course_done": progress.done, "course_planned": progress.planned} if progress else {}
