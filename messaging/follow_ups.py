@@ -188,3 +188,17 @@ def survey_plan(*, course_id: int, now: datetime) -> Survey | None:
         context = {"survey_id": survey.pk, "treatment": course.treatment.name}
         _enqueue(patient, MessageKind.SURVEY, f"survey-{survey.pk}", now, context)
     return survey
+
+
+@transaction.atomic(durable=True)
+def follow_ups_allow(*, patient: Patient, allowed: bool) -> bool:
+    """The patient's choice about recalls and surveys (reminders are not affected)."""
+    if allowed:
+        FollowUpOptOut.objects.filter(patient=patient).delete()
+    else:
+        FollowUpOptOut.objects.get_or_create(patient=patient)
+    return allowed
+
+
+def follow_ups_allowed(patient: Patient) -> bool:
+    return not FollowUpOptOut.objects.filter(patient=patient).exists()

@@ -269,3 +269,43 @@ def test_an_unfinished_course_gets_no_survey_and_no_recall(face_recall):
     follow_ups.plan_due()
     assert not Survey.objects.exists() and not Recall.objects.exists()
     assert course_end(course) is not None
+
+
+# --- The patient's choice --------------------------------------------------------------
+
+
+def test_a_patient_opts_out_of_recalls_and_surveys_through_the_api_and_back(face_recall):
+    from tests.factories import api
+
+    p = cleared()
+    client = api(p.user)
+    prefs = "/api/messages/preferences/"
+    assert client.get(prefs).json()["recalls_and_surveys"] is True
+
+    off = client.patch(prefs, {"recalls_and_surveys": False}, format="json")
+
+    assert off.status_code == 200 and off.json()["recalls_and_surveys"] is False
+    assert off.json()["remind_by_email"] is True  # reminders are another matter
+    assert FollowUpOptOut.objects.filter(patient=p).exists()
+    bad = client.patch(prefs, {"recalls_and_surveys": "no"}, format="json")
+    assert bad.status_code == 400 and "recalls_and_surveys" in bad.json()["error"]["fields"]
+    assert client.patch(prefs, {"recalls_and_surveys": True}, format="json").status_code == 200
+    assert not FollowUpOptOut.objects.filter(patient=p).exists()
+
+
+def test_a_recall_queued_before_the_patient_opted_out_is_skipped_not_sent(face_recall):
+    from messaging import delivery
+    from messaging.models import MessageStatus
+
+    p = cleared()
+    finished_course(face_recall, p, ended_ago=timedelta(days=91))
+    follow_ups.plan_due()
+    (message,) = recall_messages(p)
+    FollowUpOptOut.objects.create(patient=p)
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+
+    delivery.deliver_batch([message.pk])
+
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SKIPPED
+    assert "no recalls or surveys" in message.last_error
