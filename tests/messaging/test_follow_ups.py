@@ -309,3 +309,42 @@ def test_a_recall_queued_before_the_patient_opted_out_is_skipped_not_sent(face_r
     message.refresh_from_db()
     assert message.status == MessageStatus.SKIPPED
     assert "no recalls or surveys" in message.last_error
+
+
+def test_two_beats_planning_at_once_leave_one_recall_and_one_survey(live_db):
+    """Two planners race on the same courses in two connections: the course lock and the
+    unique course of each row leave exactly one of each, and neither planner fails."""
+    import threading
+
+    from django.db import connection
+
+    from tests.appointments.clinic_setup import build_clinic
+
+    clinic = build_clinic(practitioners=2, rooms=2, devices=2)
+    clinic.face.recall_after_days = 90
+    clinic.face.save(update_fields=["recall_after_days"])
+    recalled, surveyed = cleared(), cleared()
+    finished_course(clinic, recalled, ended_ago=timedelta(days=91))
+    finished_course(clinic, surveyed, ended_ago=timedelta(days=1), hour=15)
+    now, errors = timezone.now(), []
+    start = threading.Barrier(2)
+
+    def plan() -> None:
+        try:
+            start.wait()
+            follow_ups.plan_due(now)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=plan) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert errors == []
+    assert Recall.objects.count() == 1 and Survey.objects.count() == 1
+    assert len(recall_messages(recalled)) == 1
+    assert Message.objects.filter(patient=surveyed, kind=MessageKind.SURVEY).count() == 1
