@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from appointments.ics import practitioner_calendar
 from appointments.selectors import calendar_feed_by_token, feed_sessions
@@ -32,7 +32,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe  # GET and HEAD: some calendar clients check with HEAD first
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed = calendar_feed_by_token(feed_token_hash(token)) if len(token) <= 100 else None
     if feed is None:

@@ -172,7 +172,9 @@ def test_one_live_feed_per_practitioner_holds_in_the_database(setup):
 
 def test_the_feed_does_not_take_writes(setup):
     client, *_ = setup
-    assert Client().post(_feed_url(client)).status_code == 405
+    url = _feed_url(client)
+    assert Client().post(url).status_code == 405
+    assert Client().head(url).status_code == 200
 
 
 @pytest.mark.parametrize(

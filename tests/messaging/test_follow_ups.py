@@ -348,3 +348,19 @@ def test_two_beats_planning_at_once_leave_one_recall_and_one_survey(live_db):
     assert Recall.objects.count() == 1 and Survey.objects.count() == 1
     assert len(recall_messages(recalled)) == 1
     assert Message.objects.filter(patient=surveyed, kind=MessageKind.SURVEY).count() == 1
+
+
+def test_the_patients_own_export_holds_her_survey_answer_and_recall(face_recall):
+    from tests.factories import api
+
+    p = cleared()
+    finished_course(face_recall, p, ended_ago=timedelta(days=1))
+    follow_ups.plan_due()
+    survey = Survey.objects.get()
+    surveys.survey_answer(token=surveys.survey_token(survey.pk), score=8, comment="Fine.")
+
+    response = api(p.user).get(f"/api/patients/{p.pk}/export/")
+
+    assert response.status_code == 200
+    (row,) = response.json()["records"]["messaging.survey"]
+    assert (row["fields"]["score"], row["fields"]["comment"]) == (8, "Fine.")
