@@ -28,6 +28,7 @@ from appointments.policy import cancellable_by_patient
 from appointments.selectors import course_progress
 from messaging.links import link_url
 from messaging.models import LinkAction, Message, MessageKind
+from messaging.opt_out import opt_out_url
 from messaging.sms import Sms
 from messaging.surveys import survey_url
 
@@ -173,7 +174,9 @@ def _follow_up(message: Message) -> dict[str, Any]:
     if message.kind == MessageKind.COURSE_DONE:
         recall_on = parse_date(stored.get("recall_on") or "")
         context["recall_on"] = formats.date_format(recall_on, "DATE_FORMAT") if recall_on else ""
-    elif message.kind == MessageKind.RECALL:
+    else:  # a recall or a survey: the patient may stop them from the message itself
+        context["stop_url"] = opt_out_url(message.patient_id)
+    if message.kind == MessageKind.RECALL:
         context["treatment"] = _(stored.get("treatment", ""))
         context["consultation"] = stored.get("offer") == "consultation"
         context["book_url"] = stored.get("url", "")

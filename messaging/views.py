@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from clinic.errors import DomainError
 from clinic.roles import Action, can
-from messaging import links, surveys
+from messaging import follow_ups, links, opt_out, surveys
 from messaging.forms import MessageFilterForm, SurveyForm
 from messaging.models import LinkAction
 from messaging.selectors import message_list
@@ -81,6 +81,20 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                 context["done"] = True
         status = 400 if form.is_bound and form.errors else 200
         return _private(render(request, "messages/survey.html", context, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+def no_follow_ups(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop recalls and surveys from the link in one (no login). POST acts."""
+    try:
+        patient = opt_out.opt_out_patient(token)
+    except links.LinkError as error:
+        return _private(_invalid(request, error))
+    with translation.override(patient.preferred_language):
+        done = request.method == "POST"
+        if done:
+            follow_ups.follow_ups_allow(patient=patient, allowed=False)
+        return _private(render(request, "messages/no_follow_ups.html", {"done": done}))
 
 
 @login_required

@@ -364,3 +364,20 @@ def test_the_patients_own_export_holds_her_survey_answer_and_recall(face_recall)
     assert response.status_code == 200
     (row,) = response.json()["records"]["messaging.survey"]
     assert (row["fields"]["score"], row["fields"]["comment"]) == (8, "Fine.")
+
+
+def test_the_link_in_a_recall_stops_recalls_and_surveys_without_a_login(face_recall):
+    p = cleared(with_login=False)
+    finished_course(face_recall, p, ended_ago=timedelta(days=91))
+    follow_ups.plan_due()
+    (message,) = recall_messages(p)
+    body = compose.compose_email(message).body
+    (path,) = [w for w in body.split() if "/messages/no-follow-ups/" in w]
+    path = path[path.index("/messages/") :]
+
+    opened = Client().get(path)
+    assert opened.status_code == 200 and not FollowUpOptOut.objects.exists()  # GET: nothing
+    assert Client().post(path).status_code == 200
+    assert FollowUpOptOut.objects.filter(patient=p).exists()
+    forged = path.replace("/no-follow-ups/", "/no-follow-ups/1").rstrip("/") + "x/"
+    assert Client().post(forged).status_code == 400
