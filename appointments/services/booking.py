@@ -186,6 +186,7 @@ def move_within(
     appointment.device_id = placement.device
     appointment.status_reason = reason.strip()
     appointment.status_changed_at, appointment.status_changed_by = now, actor.user
+    appointment.sequence += 1  # the row is locked: subscribed calendars see a new version
     try:
         with transaction.atomic():
             appointment.save()

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from appointments import services
 from appointments.calendar import local_date
 from appointments.models import Appointment, Channel
-from appointments.selectors import appointment_get_for
+from appointments.selectors import appointment_get_for, next_step_after
 from clinic.audit import Actor
 from clinic.errors import Conflict, DomainError
 from clinic.page_access import form_status, page_requires, posted
@@ -57,6 +57,7 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "screening": reads.screening_dates(a.patient),
         "consent": consent_state(a.patient),
+        "next_step": next_step_after(a, timezone.localdate()),
     }
     return render(request, "desk/appointment.html", context)
 
