@@ -79,7 +79,7 @@ def grid_context(when: date, by: str, form: GridForm, version: str) -> dict:
         "poll_url": f"{reverse('desk:day')}?{urlencode(poll)}",
         "poll_seconds": POLL_SECONDS,
         "book_url": reverse("desk:patients"),
-        "drop_prefix": reverse("desk:drop", args=[0]).removesuffix("0/"),
+        "drop_url": reverse("desk:drop", args=[0]),  # the script puts the id for the 0
         **_nav("desk:day", when, by, 1),
         **link_prefixes(),
     }

@@ -202,7 +202,8 @@
     body.set("by", table.dataset.by);
     body.set("column", target.dataset.col);
     table.setAttribute("aria-busy", "true");
-    fetch(table.dataset.dropPrefix + d.cell.dataset.appt + "/", {
+    var url = table.dataset.dropUrl.replace("/0/drop/", "/" + d.cell.dataset.appt + "/drop/");
+    fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
@@ -245,6 +246,13 @@
     }
     endDrag(d);
     if (moved) drop(d, event);
+  });
+
+  // A link inside the session would start the browser's own drag (of its address).
+  document.addEventListener("dragstart", function (event) {
+    if (event.target.closest && event.target.closest("#desk-grid td.appt[data-appt]")) {
+      event.preventDefault();
+    }
   });
 
   document.addEventListener("pointercancel", function () {
