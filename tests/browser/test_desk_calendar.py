@@ -31,7 +31,7 @@ from tests.factories import consult, patient, screen
 from treatments.models import Treatment
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "staff"
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "staff"  # copied to docs/
 FACE = "microcurrent-therapy-face"
 IRYNA = "Dr Iryna Melnyk"
 
@@ -139,8 +139,8 @@ def test_the_grid_opens_at_now_fills_the_window_and_today_comes_back(
     assert sizes["bottom"] >= sizes["window"] - 40, "the grid reaches the window's bottom"
     assert sizes["scroll"] > 0, "opened scrolled to the current time"
     assert sizes["top"] <= sizes["line"] <= sizes["bottom"], "the now-line is in view"
-    DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / "desk-grid-now-1280.png"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "desk-grid-now-1280.png"))
 
     page.get_by_role("link", name="Next day →").click()
     expect(page.locator("#desk-title")).to_contain_text(
@@ -156,7 +156,7 @@ def test_the_grid_opens_at_now_fills_the_window_and_today_comes_back(
     open_day(page, clinic)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the day page is {width}px wide at 390px"
-    page.screenshot(path=str(DOCS / "desk-grid-390.png"))
+    page.screenshot(path=str(SHOTS / "desk-grid-390.png"))
 
 
 def test_a_click_on_a_free_time_books_it_for_the_patient_found(
