@@ -260,3 +260,17 @@ def test_drop_takes_post_only_and_unknown_sessions_are_not_found(clinic, recepti
         "/desk/appointments/999999/drop/", {"at": "2026-06-12T10:00", "by": "room", "column": 1}
     )
     assert response.status_code == 404
+
+
+def test_the_calendar_speaks_ukrainian(clinic, reception):
+    from django.conf import settings
+
+    day = days_ahead(2)
+    book(cleared_patient(), clinic.face, local(day, 10))
+    Closure.objects.create(start_date=day, end_date=day, reason="Інвентаризація")
+    reception.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
+    page = reception.get("/desk/", {"day": day.isoformat()}).content.decode()
+    assert "Сьогодні" in page and "Цього дня клініка зачинена" in page
+    assert "Сеанси нижче досі заплановані" in page
+    open_day = reception.get("/desk/", {"day": days_ahead(3).isoformat()}).content.decode()
+    assert "Вільно · записати на 09:00" in open_day and "Натисніть на вільний час" in open_day
