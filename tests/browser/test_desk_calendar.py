@@ -218,6 +218,8 @@ def test_a_booking_made_at_another_desk_appears_without_a_reload(
     login_staff(page, clinic, "reception", DEMO_PASSWORD)
     open_day(page, clinic, day)
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    polls: list[dict] = []
+    page.on("request", lambda r: polls.append(r.headers) if "&v=" in r.url else None)
     other = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     try:
         manager = other.new_page()
@@ -234,3 +236,5 @@ def test_a_booking_made_at_another_desk_appears_without_a_reload(
     cell = page.locator("td.appt", has_text="Anna Bondarenko")
     expect(cell).to_contain_text("15:00–15:45", timeout=25_000)  # within one poll
     assert page.evaluate("window.__sameDocument") is True
+    # The polls say they are the page's own (they keep no idle session open).
+    assert polls and all(h.get("x-clinic-background") == "1" for h in polls)

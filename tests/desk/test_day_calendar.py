@@ -30,7 +30,7 @@ HTMX = {"HX-Request": "true"}
 
 
 def poll_url(page: str) -> str:
-    found = re.search(r'class="desk-poll" hx-get="([^"]+)"', page)
+    found = re.search(r'class="desk-poll"[^>]* hx-get="([^"]+)"', page)
     assert found, "the grid polls for changes"
     return found.group(1).replace("&amp;", "&")
 
@@ -274,3 +274,26 @@ def test_the_calendar_speaks_ukrainian(clinic, reception):
     assert "Сеанси нижче досі заплановані" in page
     open_day = reception.get("/desk/", {"day": days_ahead(3).isoformat()}).content.decode()
     assert "Вільно · записати на 09:00" in open_day and "Натисніть на вільний час" in open_day
+
+
+def test_the_live_refresh_never_keeps_an_idle_desk_logged_in(clinic, reception):
+    import time
+
+    from clinic.security import SEEN_AT
+
+    day = days_ahead(2)
+    page = reception.get("/desk/", {"day": day.isoformat()}).content.decode()
+    assert "X-Clinic-Background" in page  # the poll says it is not the person
+    url = poll_url(page)
+    background = {**HTMX, "X-Clinic-Background": "1"}
+    session = reception.session
+    session[SEEN_AT] = time.time() - 10 * 60
+    session.save()
+    assert reception.get(url, headers=background).status_code == 204
+    assert reception.session[SEEN_AT] < time.time() - 9 * 60  # not counted as activity
+    session = reception.session
+    session[SEEN_AT] = time.time() - 16 * 60
+    session.save()
+    ended = reception.get(url, headers=background)
+    assert ended.status_code == 204 and ended["HX-Redirect"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in reception.session
