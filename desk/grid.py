@@ -7,7 +7,6 @@ with the number of practitioners, rooms or devices, nor with the history.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -255,14 +254,6 @@ class DayBookings:
     config: CalendarConfig
     active: list[Booking]
     cancelled: list[Booking]
-
-    def fingerprint(self) -> str:
-        """Changes whenever the grid would: another configuration (version, or the date it
-        was loaded on), or any shown field of any appointment of the day."""
-        content = repr(
-            (self.day, self.by, self.config.version, self.config.day, self.active, self.cancelled)
-        )
-        return hashlib.blake2b(content.encode(), digest_size=16).hexdigest()
 
 
 def day_bookings(day: date, by: str = "practitioner") -> DayBookings:
