@@ -190,25 +190,34 @@ def test_a_session_dragged_to_a_free_time_moves_and_a_refused_one_snaps_back(
     page: Page, clinic: str, morning: date
 ) -> None:
     day = morning + timedelta(days=1 if morning.weekday() < 5 else 2)
-    moving = book(cleared("Sofiia", "Marchenko"), at(day, 10))
-    book(cleared("Dmytro", "Savchenko"), at(day, 14))
+    moving = book(cleared("Sofiia", "Marchenko"), at(day, 15))  # below the fold
+    book(cleared("Dmytro", "Savchenko"), at(day, 17))
     login_staff(page, clinic, "reception", DEMO_PASSWORD)
     open_day(page, clinic, day)
+    in_view = page.evaluate(
+        """() => {
+          const scroll = document.querySelector('#desk-grid .grid-scroll');
+          const box = scroll.getBoundingClientRect();
+          const first = document.querySelector('#desk-grid td.appt').getBoundingClientRect();
+          return scroll.scrollTop > 0 && first.top >= box.top && first.top < box.bottom;
+        }"""
+    )
+    assert in_view, "another day opens scrolled to its first visit (15:00)"
     cell = page.locator("td.appt", has_text="Sofiia Marchenko")
-    drag(page, cell, column_x(page, IRYNA), row_y(page, "12:00"))
-    expect(page.locator(".grid-notice")).to_contain_text("Moved: Sofiia Marchenko, now 12:00")
-    expect(page.locator("td.appt", has_text="Sofiia Marchenko")).to_contain_text("12:00–12:45")
+    drag(page, cell, column_x(page, IRYNA), row_y(page, "16:00"))
+    expect(page.locator(".grid-notice")).to_contain_text("Moved: Sofiia Marchenko, now 16:00")
+    expect(page.locator("td.appt", has_text="Sofiia Marchenko")).to_contain_text("16:00–16:45")
     moving.refresh_from_db()
-    assert moving.start == at(day, 12)
+    assert moving.start == at(day, 16)
 
-    # 13:45 is free, but the 45 minutes from there run into the 14:00 session.
+    # 16:45 is free, but the 45 minutes from there run into the 17:00 session.
     cell = page.locator("td.appt", has_text="Sofiia Marchenko")
-    drag(page, cell, column_x(page, IRYNA), row_y(page, "13:45"))
+    drag(page, cell, column_x(page, IRYNA), row_y(page, "16:45"))
     notice = page.locator(".grid-notice.notice-bad")
     expect(notice).to_contain_text("no longer free")
-    expect(page.locator("td.appt", has_text="Sofiia Marchenko")).to_contain_text("12:00–12:45")
+    expect(page.locator("td.appt", has_text="Sofiia Marchenko")).to_contain_text("16:00–16:45")
     moving.refresh_from_db()
-    assert moving.start == at(day, 12)
+    assert moving.start == at(day, 16)
 
 
 def test_a_booking_made_at_another_desk_appears_without_a_reload(
