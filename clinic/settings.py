@@ -52,6 +52,12 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 CLINIC_NAME = env.str("CLINIC_NAME", default="MED CITY Clinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="+380 44 000 0000")
+# Shown in emails and calendar entries (with a map link) so patients find the clinic.
+CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="12 Khreshchatyk St, Kyiv 01001")
+CLINIC_MAP_URL = env.str(
+    "CLINIC_MAP_URL",
+    default="https://www.openstreetmap.org/search?query=12%20Khreshchatyk%20St%2C%20Kyiv",
+)
 TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/Kyiv")
 CLINIC_RECORD_RETENTION_REASON = env.str(
     "CLINIC_RECORD_RETENTION_REASON",

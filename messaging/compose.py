@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
+from email.mime.text import MIMEText
 from typing import Any
 from urllib.parse import urlsplit
 
-import icalendar
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -21,8 +21,8 @@ from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from appointments.calendar import zone
-from appointments.ics import appointment_calendar
+from appointments.calendar import calendar_config, zone
+from appointments.ics import CANCEL, PUBLISH, appointment_calendar, calendar_of
 from appointments.models import Appointment, Status
 from appointments.policy import cancellable_by_patient
 from appointments.selectors import course_progress
@@ -101,18 +101,51 @@ def _course_sessions(appointment: Appointment) -> list[Appointment]:
     )
 
 
-def _calendar(message: Message) -> bytes:
-    """The .ics: the appointment, or every booked session of a course."""
-    if not message.key:
-        return appointment_calendar(message.appointment, host=mail_domain())
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", f"-//{settings.CLINIC_NAME}//Clinic booking//EN")
-    calendar.add("version", "2.0")
-    for session in _course_sessions(message.appointment):
-        one = icalendar.Calendar.from_ical(appointment_calendar(session, host=mail_domain()))
-        for event in one.walk("VEVENT"):
-            calendar.add_component(event)
-    return calendar.to_ical()
+def _moved_appointments(message: Message) -> list[Appointment]:
+    ids = [change["appointment"] for change in message.context.get("changes", [])]
+    return list(
+        Appointment.objects.filter(pk__in=ids, status=Status.BOOKED)
+        .select_related("treatment", "practitioner")
+        .order_by("start")
+    )
+
+
+def _calendar(message: Message) -> tuple[bytes, str]:
+    """The .ics and its iTIP method: the appointment, every booked session of a course,
+    or the sessions a move notice tells of, each as it is now."""
+    attendee = message.patient.email
+    if message.kind == MessageKind.MOVE:
+        sessions = _moved_appointments(message)
+    elif message.key:
+        sessions = _course_sessions(message.appointment)
+    else:
+        entry = appointment_calendar(message.appointment, attendee=attendee)
+        return entry, CANCEL if message.appointment.status == Status.CANCELLED else PUBLISH
+    return calendar_of(sessions, method=PUBLISH, attendee=attendee), PUBLISH
+
+
+def _calendar_part(message: Message) -> MIMEText:
+    """The .ics as an attachment whose Content-Type names its method (RFC 6047 2.4), so
+    a mail client offers to add, update or remove the entry."""
+    ics, method = _calendar(message)
+    part = MIMEText(ics.decode(), "calendar", "utf-8")
+    part.set_param("method", method)
+    part.add_header("Content-Disposition", "attachment", filename="appointment.ics")
+    return part
+
+
+def _change(change: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    old, new = parse_datetime(change["old_start"]), parse_datetime(change["new_start"])
+    return {
+        "old": {**when(old), "practitioner": names.get(change["old_practitioner"], "")},
+        "new": {**when(new), "practitioner": names.get(change["new_practitioner"], "")},
+    }
+
+
+def _move(message: Message) -> dict[str, Any]:
+    names = calendar_config().names["practitioner"]
+    changes = sorted(message.context.get("changes", []), key=lambda c: c["new_start"])
+    return {"changes": [_change(c, names) for c in changes], "course": message.context["course"]}
 
 
 def _offer(context: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +181,7 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
     appointment = message.appointment
     if appointment is not None:
         context.update(_session(appointment))
-        if message.kind in (MessageKind.CONFIRMATION, MessageKind.REMINDER) and not message.key:
+        if _single(message) and message.kind in LINKED:
             context.update(_links(message, now))
         if message.kind == MessageKind.CONFIRMATION and message.key:
             context["sessions"] = [_session(a) for a in _course_sessions(appointment)]
@@ -158,7 +191,20 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
         context.update(_next_session(appointment))
     elif message.kind == MessageKind.WAITLIST_OFFER:
         context.update(_offer(message.context))
+    elif message.kind == MessageKind.MOVE:
+        context.update(_move(message))
     return context
+
+
+# The kinds of message about one session that carry links to confirm or cancel it.
+LINKED = (MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.MOVE)
+
+
+def _single(message: Message) -> bool:
+    """About one session (not a whole course)."""
+    if message.kind == MessageKind.MOVE:
+        return not message.context.get("course")
+    return not message.key
 
 
 def _subject(kind: str, c: dict[str, Any]) -> str:
@@ -169,12 +215,18 @@ def _subject(kind: str, c: dict[str, Any]) -> str:
         MessageKind.COURSE_NUDGE: _("Your course of %(treatment)s: the next session"),
         MessageKind.CANCELLATION: _("Cancelled: %(treatment)s on %(date)s at %(time)s"),
         MessageKind.WAITLIST_OFFER: _("An earlier time is free: %(date)s at %(time)s"),
+        MessageKind.MOVE: _("Moved: %(treatment)s, now on %(date)s at %(time)s"),
     }
+    if kind == MessageKind.MOVE and c.get("course"):
+        return f"{settings.CLINIC_NAME}: " + _("Your course of %(treatment)s: new times") % c
     return f"{settings.CLINIC_NAME}: " + subjects[kind] % c
 
 
 def _language(message: Message) -> str:
     return message.patient.preferred_language or settings.LANGUAGE_CODE
+
+
+CALENDAR_KINDS = (MessageKind.CONFIRMATION, MessageKind.CANCELLATION, MessageKind.MOVE)
 
 
 def compose_email(message: Message, now: datetime | None = None) -> EmailMessage:
@@ -193,8 +245,8 @@ def compose_email(message: Message, now: datetime | None = None) -> EmailMessage
                 "Auto-Submitted": "auto-generated",
             },
         )
-        if message.kind in (MessageKind.CONFIRMATION, MessageKind.CANCELLATION):
-            email.attach("appointment.ics", _calendar(message).decode(), "text/calendar")
+        if message.kind in CALENDAR_KINDS:
+            email.attach(_calendar_part(message))
     return email
 
 

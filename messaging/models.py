@@ -21,6 +21,7 @@ class MessageKind(models.TextChoices):
     COURSE_NUDGE = "course_nudge", _("Course: next session")
     CANCELLATION = "cancellation", _("Cancellation notice")
     WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
+    MOVE = "move", _("Move notice")
 
 
 class MessageChannel(models.TextChoices):
@@ -104,8 +105,14 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["appointment", "kind", "offset_minutes", "channel"],
-                condition=Q(appointment__isnull=False),
+                # A move is an event of its own: moving twice tells twice (each notice's
+                # key names the appointment's calendar version, so it is still once).
+                condition=Q(appointment__isnull=False) & ~Q(kind="move"),
                 name="message_once_per_appointment_kind",
+            ),
+            models.CheckConstraint(
+                name="message_move_has_key",
+                condition=~Q(kind="move") | ~Q(key=""),
             ),
             models.UniqueConstraint(
                 fields=["key", "kind", "channel"],

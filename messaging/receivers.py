@@ -11,7 +11,8 @@ from typing import Any
 
 from appointments import events
 from appointments.calendar import calendar_config
-from appointments.models import Appointment, WaitlistOffer
+from appointments.events import Move
+from appointments.models import Appointment, Course, WaitlistOffer
 from messaging import outbox
 
 
@@ -19,8 +20,22 @@ def _booked(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: A
     outbox.on_booked(appointment, now=now)
 
 
-def _rescheduled(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
-    outbox.on_rescheduled(appointment, now=now)
+def _rescheduled(
+    sender: Any,
+    *,
+    appointment: Appointment,
+    now: datetime,
+    previous: Move | None = None,
+    notify: bool = True,
+    **kwargs: Any,
+) -> None:
+    outbox.on_rescheduled(appointment, now=now, previous=previous, notify=notify)
+
+
+def _course_rescheduled(
+    sender: Any, *, course: Course, moves: list[Move], now: datetime, **kwargs: Any
+) -> None:
+    outbox.on_course_rescheduled(course, moves, now=now)
 
 
 def _cancelled(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
@@ -49,6 +64,7 @@ def connect() -> None:
     for signal, receiver in (
         (events.appointment_booked, _booked),
         (events.appointment_rescheduled, _rescheduled),
+        (events.course_rescheduled, _course_rescheduled),
         (events.appointment_cancelled, _cancelled),
         (events.appointment_completed, _completed),
         (events.waitlist_offer_made, _waitlist_offer),

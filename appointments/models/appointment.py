@@ -85,6 +85,9 @@ class Appointment(models.Model):
         related_name="+",
     )
     status_reason = models.CharField(max_length=300, blank=True)
+    # The iCalendar SEQUENCE of its calendar entry (RFC 5545 3.8.7.4): raised by every move
+    # and by the cancellation, so a calendar that imported the entry takes the newer copy.
+    sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["start", "id"]

@@ -30,14 +30,25 @@ def _locked(appointment: Appointment) -> Appointment:
 
 
 def _set_status(
-    appointment: Appointment, actor: Actor, status: str, reason: str, now: datetime
+    appointment: Appointment,
+    actor: Actor,
+    status: str,
+    reason: str,
+    now: datetime,
+    also: list[str] | None = None,
 ) -> Appointment:
     appointment.status = status
     appointment.status_reason = reason.strip()
     appointment.status_changed_at = now
     appointment.status_changed_by = actor.user if actor.user.is_authenticated else None
     appointment.save(
-        update_fields=["status", "status_reason", "status_changed_at", "status_changed_by"]
+        update_fields=[
+            "status",
+            "status_reason",
+            "status_changed_at",
+            "status_changed_by",
+            *(also or []),
+        ]
     )
     return appointment
 
@@ -73,7 +84,8 @@ def _locked_booked(appointment: Appointment) -> Appointment:
 
 
 def _cancel(appointment: Appointment, actor: Actor, reason: str, now: datetime) -> Appointment:
-    _set_status(appointment, actor, Status.CANCELLED, reason, now)
+    appointment.sequence += 1  # the cancelled calendar entry is a newer version of it
+    _set_status(appointment, actor, Status.CANCELLED, reason, now, also=["sequence"])
     # Reminders void, the notice queued.
     events.appointment_cancelled.send(Appointment, appointment=appointment, now=now)
     waitlist_offer_slot(

@@ -136,7 +136,7 @@ def reschedule(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
 @patient_required
 def calendar_entry(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
     appointment = appointment_get_for(request.user, pk)
-    body = appointment_calendar(appointment, host=request.get_host().split(":")[0])
+    body = appointment_calendar(appointment)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
     return response
