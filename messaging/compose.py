@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from appointments.selectors import course_progress
 from messaging.links import link_url
 from messaging.models import LinkAction, Message, MessageKind
 from messaging.sms import Sms
+from messaging.unsubscribe import WISH_OF, unsubscribe_url
 
 
 def mail_domain() -> str:
@@ -164,7 +166,8 @@ def _offer(context: dict[str, Any]) -> dict[str, Any]:
 def _footer(language: str, clinic: str, phone: str, site: str) -> str:
     # The same for every message in a language: rendered once per process.
     with translation.override(language):
-        context = {"clinic": clinic, "phone": phone, "site": site}
+        profile = site + reverse("patients:profile")
+        context = {"clinic": clinic, "phone": phone, "site": site, "profile": profile}
         return render_to_string("emails/_footer.txt", context)
 
 
@@ -178,6 +181,8 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
         "kind": message.kind,
         "footer": _footer(translation.get_language(), clinic, phone, site),
     }
+    if message.kind in WISH_OF:
+        context["unsubscribe_url"] = unsubscribe_url(message.patient_id, message.kind)
     appointment = message.appointment
     if appointment is not None:
         context.update(_session(appointment))
@@ -226,6 +231,18 @@ def _language(message: Message) -> str:
     return message.patient.preferred_language or settings.LANGUAGE_CODE
 
 
+def _headers(message: Message, language: str) -> dict[str, str]:
+    headers = {
+        "Message-ID": message_id(message),
+        "Content-Language": language,
+        "Auto-Submitted": "auto-generated",
+    }
+    if message.kind in WISH_OF:  # optional: one click stops this kind (RFC 8058)
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(message.patient_id, message.kind)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
 CALENDAR_KINDS = (MessageKind.CONFIRMATION, MessageKind.CANCELLATION, MessageKind.MOVE)
 
 
@@ -239,11 +256,7 @@ def compose_email(message: Message, now: datetime | None = None) -> EmailMessage
             body=render_to_string(f"emails/{message.kind}.txt", context),
             from_email=settings.MESSAGES_FROM_EMAIL,
             to=[message.patient.email],
-            headers={
-                "Message-ID": message_id(message),
-                "Content-Language": language,
-                "Auto-Submitted": "auto-generated",
-            },
+            headers=_headers(message, language),
         )
         if message.kind in CALENDAR_KINDS:
             email.attach(_calendar_part(message))

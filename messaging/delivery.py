@@ -45,6 +45,7 @@ from messaging.compose import compose_email, compose_sms
 from messaging.email import EmailOutlet
 from messaging.models import Message, MessageChannel, MessageKind, MessageStatus
 from messaging.sms import BaseSmsBackend, Sms, SmsError, sms_backend
+from messaging.unsubscribe import WISH_OF
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +322,9 @@ def why_not(message: Message, now: datetime) -> tuple[str, str] | None:
         return MessageStatus.SKIPPED, _("The patient switched email messages off.")
     if message.channel == MessageChannel.SMS and not (patient.remind_by_sms and patient.phone):
         return MessageStatus.SKIPPED, _("The patient switched SMS messages off.")
+    wish = WISH_OF.get(message.kind)
+    if wish and not getattr(patient, wish):
+        return MessageStatus.SKIPPED, _("The patient switched this kind of message off.")
     return _why_not_now(message, now)
 
 

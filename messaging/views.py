@@ -12,6 +12,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from clinic.roles import Action, can
@@ -19,6 +21,8 @@ from messaging import links
 from messaging.forms import MessageFilterForm
 from messaging.models import LinkAction
 from messaging.selectors import message_list
+from messaging.unsubscribe import BadUnsubscribeLink, unsubscribe_target
+from patients.services import patient_wish_off
 
 PAGE_SIZE = 50
 
@@ -55,6 +59,26 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
             context = {"link": opened, "appointment": opened.appointment, "done": False}
         context["cancel"] = context["link"].action == LinkAction.CANCEL
         return _private(render(request, "messages/link.html", context))
+
+
+@csrf_exempt  # the signed token is the authority; mail clients POST without a cookie
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """RFC 8058 one-click unsubscribe: a mail client POSTs `List-Unsubscribe=One-Click`;
+    a browser GETs a page with one button, which POSTs. GET changes nothing."""
+    try:
+        patient, wish = unsubscribe_target(token)
+    except BadUnsubscribeLink:
+        error = links.LinkError(
+            _("This unsubscribe link is not valid."), status=404, code="bad_unsubscribe_link"
+        )
+        return _private(_invalid(request, error))
+    with translation.override(patient.preferred_language):
+        done = request.method == "POST"
+        if done:
+            patient_wish_off(patient=patient, wish=wish)
+        context = {"done": done, "wish": wish, "reminders": wish == "remind_before_session"}
+        return _private(render(request, "messages/unsubscribe.html", context))
 
 
 @login_required

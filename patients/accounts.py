@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from clinic.roles import Role, roles_of
-from patients.services import patient_link_verified_email
+from patients.services import patient_email_confirmed, patient_link_verified_email
 
 # The first of the user's roles in this order picks the page.
 STAFF_HOME = (
@@ -41,4 +41,6 @@ class PatientAccountAdapter(DefaultAccountAdapter):
         confirmed = super().confirm_email(request, email_address)
         if confirmed:
             patient_link_verified_email(user=email_address.user, email=email_address.email)
+            # A patient who changed their address on the profile page: it takes effect now.
+            patient_email_confirmed(user=email_address.user, email=email_address.email)
         return confirmed
