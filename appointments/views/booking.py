@@ -17,7 +17,7 @@ from appointments.calendar import calendar_config, local_date
 from appointments.forms import StartForm
 from appointments.models import Channel
 from appointments.services.rules import NotCleared
-from appointments.views.picker import picker_context, render_picker
+from appointments.views.picker import offered, picker_context, render_picker, unavailable
 from clinic.audit import Actor
 from clinic.errors import Conflict, DomainError
 from patients.access import patient_required
@@ -114,6 +114,8 @@ def book_confirm(request: HttpRequest, patient: Patient, slug: str) -> HttpRespo
     start = form.cleaned_data["start"]
     if request.method == "POST":
         return _book(request, patient, treatment, start)
+    if not offered(treatment, start):
+        return unavailable(request, start, _urls(treatment)[0])
     return render(request, "appointments/confirm.html", _confirm_context(treatment, form, start))
 
 

@@ -25,7 +25,7 @@ from appointments.selectors import (
     course_progress,
 )
 from appointments.views.booking import conflict_message
-from appointments.views.picker import picker_context, render_picker
+from appointments.views.picker import offered, picker_context, render_picker, unavailable
 from clinic.audit import Actor
 from clinic.errors import DomainError
 from clinic.roles import Action
@@ -119,6 +119,8 @@ def reschedule(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
         return _move_picker(request, appointment, request.GET.dict())
     start = form.cleaned_data["start"]
     if request.method != "POST":
+        if not offered(appointment.treatment, start, ignore=[appointment.pk]):
+            return unavailable(request, start, _move_urls(appointment)["page_url"])
         context = {"appointment": appointment, "form": form, "start": start, **_policy()}
         return render(request, "appointments/reschedule_confirm.html", context)
     try:
