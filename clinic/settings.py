@@ -56,7 +56,7 @@ CLINIC_PHONE = env.str("CLINIC_PHONE", default="+380 44 000 0000")
 CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="12 Khreshchatyk St, Kyiv 01001")
 CLINIC_MAP_URL = env.str(
     "CLINIC_MAP_URL",
-    default="https://www.openstreetmap.org/search?query=12%20Khreshchatyk%20St%2C%20Kyiv",
+    default="https://www.openstreetmap.org/search?query=12+Khreshchatyk+St%2C+Kyiv",
 )
 TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/Kyiv")
 CLINIC_RECORD_RETENTION_REASON = env.str(
@@ -68,6 +68,9 @@ USE_I18N = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("uk", _("Ukrainian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and time format per language, set once for pages, emails and PDFs: day first
+# and 24-hour in both (clinic/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["clinic.formats"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

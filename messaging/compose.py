@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -27,10 +27,12 @@ from appointments.ics import CANCEL, PUBLISH, appointment_calendar, calendar_of
 from appointments.models import Appointment, Status
 from appointments.policy import cancellable_by_patient
 from appointments.selectors import course_progress
+from messaging.html_email import html_alternative
 from messaging.links import link_url
 from messaging.models import LinkAction, Message, MessageKind
 from messaging.sms import Sms
 from messaging.unsubscribe import WISH_OF, unsubscribe_url
+from treatments.models import Treatment
 
 
 def mail_domain() -> str:
@@ -57,7 +59,7 @@ def when(moment: datetime) -> dict[str, str]:
     return {
         "date": formats.date_format(local, "DATE_FORMAT"),
         "weekday": formats.date_format(local, "l"),
-        "time": local.strftime("%H:%M"),
+        "time": formats.time_format(local, "TIME_FORMAT"),
     }
 
 
@@ -186,6 +188,8 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
     appointment = message.appointment
     if appointment is not None:
         context.update(_session(appointment))
+        if message.kind in VISIT_KINDS:
+            context.update(_visit(appointment))
         if _single(message) and message.kind in LINKED:
             context.update(_links(message, now))
         if message.kind == MessageKind.CONFIRMATION and message.key:
@@ -199,6 +203,36 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
     elif message.kind == MessageKind.MOVE:
         context.update(_move(message))
     return context
+
+
+# The kinds of message before a visit: where the clinic is and how to prepare.
+VISIT_KINDS = (MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.MOVE)
+
+
+def _visit(appointment: Appointment) -> dict[str, str]:
+    return {
+        "address": settings.CLINIC_ADDRESS,
+        "map_url": settings.CLINIC_MAP_URL,
+        "preparation": preparation_for(appointment.treatment),
+    }
+
+
+def preparation_for(treatment: Treatment) -> str:
+    """What to do before the visit (the seeds' contraindications: metal in the treated
+    area, skin lesions, a changed state of health)."""
+    if treatment.is_consultation:
+        return _(
+            "Bring a list of the medicines you take and of earlier skin treatments. "
+            "Come without make-up if you can."
+        )
+    if treatment.requires_device:
+        return _(
+            "Come with clean skin, without make-up or cream on the areas to be treated, "
+            "and take off metal jewellery. Drink a glass of water beforehand. Tell us if "
+            "your health has changed since the safety questionnaire (a pregnancy, a new "
+            "implant, inflamed skin)."
+        )
+    return _("Please come five minutes early.")
 
 
 # The kinds of message about one session that carry links to confirm or cancel it.
@@ -251,12 +285,17 @@ def compose_email(message: Message, now: datetime | None = None) -> EmailMessage
     language = _language(message)
     with translation.override(language):
         context = _context(message, now)
-        email = EmailMessage(
-            subject=_subject(message.kind, context),
-            body=render_to_string(f"emails/{message.kind}.txt", context),
+        subject = _subject(message.kind, context)
+        text = render_to_string(f"emails/{message.kind}.txt", context)
+        email = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
             from_email=settings.MESSAGES_FROM_EMAIL,
             to=[message.patient.email],
             headers=_headers(message, language),
+        )
+        email.attach_alternative(
+            html_alternative(text, subject=subject, language=language), "text/html"
         )
         if message.kind in CALENDAR_KINDS:
             email.attach(_calendar_part(message))
