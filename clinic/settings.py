@@ -286,6 +286,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{CLINIC_NAME}] "
 ACCOUNT_ADAPTER = "patients.accounts.PatientAccountAdapter"
+ACCOUNT_USER_DISPLAY = "patients.accounts.user_display"  # a name, not a made-up username
 ACCOUNT_FORMS = {
     "login": "patients.forms.PatientLoginForm",
     "signup": "patients.forms.PatientSignupForm",

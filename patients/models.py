@@ -215,6 +215,11 @@ class Consultation(models.Model):
     def is_signed(self) -> bool:
         return self.status == ConsultationStatus.SIGNED
 
+    @property
+    def excluded_area_labels(self) -> list[str]:
+        """The excluded areas as people read them ("Обличчя", not "face")."""
+        return [str(BodyArea(area).label) for area in self.excluded_areas]
+
 
 class ReviewStatus(models.TextChoices):
     ABSENT = "absent", _("Absent")

@@ -145,3 +145,27 @@ def test_the_profile_is_in_ukrainian_for_a_ukrainian_visitor(client):
     client.post("/i18n/setlang/", {"language": "uk", "next": "/me/profile/"})
     page = client.get("/me/profile/").content.decode()
     assert "Ваш профіль" in page and "Нагадування перед кожним сеансом" in page
+
+
+def test_signing_in_greets_the_patient_by_name_not_by_a_made_up_username(client):
+    from allauth.account.models import EmailAddress
+
+    p = patient(first_name="Oksana")
+    EmailAddress.objects.create(user=p.user, email=p.user.email, verified=True, primary=True)
+    form = {"login": p.user.email, "password": "pw-123456789"}
+    page = client.post("/accounts/login/", form, follow=True).content.decode()
+    assert "Successfully signed in as Oksana." in page
+    assert p.user.username not in page
+
+
+def test_the_email_confirmation_subject_is_in_sentence_case_in_both_languages(client):
+    from django.utils import translation
+
+    p = patient(email="old@example.com")
+    client.force_login(p.user)
+    client.post("/me/profile/", form_of(p, email="new@example.com"))
+    assert mail.outbox[-1].subject.endswith("Please confirm your email address")
+    with translation.override("uk"):
+        client.post("/i18n/setlang/", {"language": "uk", "next": "/"})
+        client.post("/me/profile/", form_of(p, email="new2@example.com"))
+    assert mail.outbox[-1].subject.endswith("Будь ласка, підтвердьте адресу електронної пошти")
