@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop  # reasons kept in English, shown translated
 from django_guid import get_guid
 
 from appointments.calendar import calendar_config
@@ -96,7 +96,9 @@ def _reminders(appointment: Appointment, channels: list[str], now: datetime) -> 
 
 
 def _too_late() -> str:
-    return _("Its time (quiet hours applied) had passed when the session was booked or moved.")
+    return gettext_noop(
+        "Its time (quiet hours applied) had passed when the session was booked or moved."
+    )
 
 
 def on_booked(appointment: Appointment, *, now: datetime | None = None) -> None:
@@ -143,7 +145,7 @@ def on_rescheduled(
         if target is None:
             _void(
                 Message.objects.filter(pk=message.pk),
-                _("The clinic no longer sends this reminder."),
+                gettext_noop("The clinic no longer sends this reminder."),
             )
         else:
             _move(message, target)
@@ -233,7 +235,7 @@ def void_pending(appointment: Appointment, reason: str) -> int:
 def on_cancelled(appointment: Appointment, *, now: datetime | None = None) -> None:
     """A cancellation: nothing more about the session goes out, except the notice."""
     now = now or timezone.now()
-    void_pending(appointment, _("The appointment was cancelled."))
+    void_pending(appointment, gettext_noop("The appointment was cancelled."))
     channels = channels_for(_patient(appointment))
     _save(
         _row(
@@ -263,7 +265,7 @@ def on_completed(appointment: Appointment, *, now: datetime | None = None) -> No
     """A session done: home-care advice from the plan, and for a course that goes on, a
     nudge about the next session. Both wait for the end of quiet hours."""
     now = now or timezone.now()
-    void_pending(appointment, _("The session took place."))
+    void_pending(appointment, gettext_noop("The session took place."))
     policy = calendar_config().policy
     due = timing.after_quiet_hours(now, policy.quiet_hours_start, policy.quiet_hours_end)
     kinds: list[tuple[str, dict]] = []

@@ -4,12 +4,15 @@ message's footer. Delivered to a real SMTP server."""
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from appointments import services
+from clinic.audit import Actor
+from clinic.roles import Role
 from messaging import delivery
 from messaging.models import Message, MessageKind, MessageStatus
 from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
-from tests.factories import consult, patient, screen
+from tests.factories import consult, login_staff, patient, screen, staff
 from tests.messaging.helpers import book
 
 pytestmark = [pytest.mark.django_db, at_clinic_now]
@@ -88,3 +91,17 @@ def test_opening_the_link_changes_nothing_and_a_forged_one_is_refused(client, en
     assert client.post(path.replace("optional_messages", "remind_by_email")).status_code == 404
     other.refresh_from_db()
     assert other.optional_messages and other.remind_by_email
+
+
+def test_the_outbox_reasons_are_kept_in_english_and_shown_in_the_readers_language(
+    client, clinic, english
+):
+    appointment = book(clinic, english, local(days_ahead(3), 10))
+    with translation.override("uk"):  # a change made on a Ukrainian page
+        services.appointment_cancel(actor=Actor(user=english.user), appointment=appointment)
+    voided = Message.objects.filter(status=MessageStatus.VOID).first()
+    assert voided.last_error == "The appointment was cancelled."
+    login_staff(client, staff(Role.RECEPTION))
+    client.post("/i18n/setlang/", {"language": "uk", "next": "/"})
+    page = client.get("/messages/").content.decode()
+    assert "Запис скасовано." in page and "The appointment was cancelled." not in page
