@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
-from appointments.models import Appointment, Course, Status
+from appointments.models import Appointment, Course, Status, WaitlistOffer
 from clinic.roles import Action, can, can_ever, is_staff_member, patient_id_of
+from patients.models import Patient
 
 
 def appointment_list_for(user) -> QuerySet[Appointment]:
@@ -68,4 +70,13 @@ def course_progress(course: Course) -> Progress:
         booked=counts[Status.BOOKED],
         remaining=max(0, course.planned_sessions - done),
         completed=done >= course.planned_sessions,
+    )
+
+
+def offer_get_for(patient: Patient, pk: int) -> WaitlistOffer:
+    """A waitlist offer made to `patient`; 404 for anyone else's (or none)."""
+    return get_object_or_404(
+        WaitlistOffer.objects.select_related("entry__treatment", "practitioner"),
+        pk=pk,
+        entry__patient=patient,
     )

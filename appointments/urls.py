@@ -12,4 +12,5 @@ urlpatterns = [
     path("me/appointments/<int:pk>/cancel/", mine.cancel, name="cancel"),
     path("me/appointments/<int:pk>/move/", mine.reschedule, name="reschedule"),
     path("me/appointments/<int:pk>/calendar.ics", mine.calendar_entry, name="ics"),
+    path("me/offers/<int:pk>/", mine.take_offer, name="offer"),
 ]

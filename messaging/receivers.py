@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.urls import reverse
+
 from appointments import events
 from appointments.calendar import calendar_config
 from appointments.events import Move
@@ -56,6 +59,8 @@ def _waitlist_offer(sender: Any, *, offer: WaitlistOffer, now: datetime, **kwarg
         expires_at=offer.expires_at,
         now=now,
         practitioner_name=calendar_config().names["practitioner"].get(offer.practitioner_id, ""),
+        # One tap (after logging in) books it: the patient's own offer page.
+        offer_url=settings.CLINIC_BASE_URL + reverse("appointments:offer", args=[offer.pk]),
     )
 
 

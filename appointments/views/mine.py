@@ -16,14 +16,16 @@ from appointments import services
 from appointments.calendar import calendar_config, local_date
 from appointments.forms import StartForm
 from appointments.ics import appointment_calendar
-from appointments.models import Appointment, Course, CourseStatus, Status
+from appointments.models import Appointment, Course, CourseStatus, OfferStatus, Status
 from appointments.policy import cancellable_by_patient
 from appointments.selectors import (
     Progress,
     appointment_get_for,
     appointment_list_for,
     course_progress,
+    offer_get_for,
 )
+from appointments.services import waitlist
 from appointments.views.booking import conflict_message
 from appointments.views.picker import offered, picker_context, render_picker, unavailable
 from clinic.audit import Actor
@@ -142,3 +144,23 @@ def calendar_entry(request: HttpRequest, patient: Patient, pk: int) -> HttpRespo
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
     return response
+
+
+@patient_required
+def take_offer(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
+    """The link of a waitlist offer: the freed time and one button that books it (until
+    the offer expires or passes to the next patient). Another patient's offer is a 404."""
+    offer = offer_get_for(patient, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            waitlist.waitlist_offer_accept(actor=Actor.from_request(request), offer=offer)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Booked: the earlier time is yours."))
+            return redirect("appointments:mine")
+    offer.refresh_from_db()
+    open_now = offer.status == OfferStatus.OPEN and offer.expires_at > timezone.now()
+    context = {"offer": offer, "open": open_now, "error": error}
+    return render(request, "appointments/offer.html", context, status=409 if error else 200)
