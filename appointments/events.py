@@ -9,10 +9,25 @@ receivers in its AppConfig.ready().
 Every signal is sent with `appointment` (or `offer`) and `now` as keyword arguments.
 """
 
+from datetime import datetime
+from typing import NamedTuple
+
 from django.dispatch import Signal
 
+
+class Move(NamedTuple):
+    """Where an appointment was before a move."""
+
+    appointment_id: int
+    start: datetime
+    practitioner_id: int
+
+
 appointment_booked = Signal()  # appointment, now
-appointment_rescheduled = Signal()  # appointment, now
+# appointment, now, previous (a Move), notify (False when a course move tells of it)
+appointment_rescheduled = Signal()
+# course, moves (a Move of each session moved, where it was), now: one notice for them all
+course_rescheduled = Signal()
 appointment_cancelled = Signal()  # appointment, now
 appointment_completed = Signal()  # appointment, now
 waitlist_offer_made = Signal()  # offer (entry, patient and treatment loaded), now

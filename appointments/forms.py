@@ -36,6 +36,25 @@ class DayForm(CheckedForm):
         return within_horizon(self.cleaned_data["day"])
 
 
+class WaitlistForm(CheckedForm):
+    """The days a patient could come if a time frees up (from today to the horizon)."""
+
+    earliest = forms.DateField(label=_("From"), widget=DateInput)
+    latest = forms.DateField(label=_("Until"), widget=DateInput)
+
+    def clean_earliest(self) -> date:
+        return within_horizon(self.cleaned_data["earliest"])
+
+    def clean_latest(self) -> date:
+        return within_horizon(self.cleaned_data["latest"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("earliest") and data.get("latest") and data["latest"] < data["earliest"]:
+            self.add_error("latest", _("Give a day on or after the first one."))
+        return data
+
+
 class StartForm(CheckedForm):
     """A chosen start time, as the ISO 8601 value the time links carry."""
 

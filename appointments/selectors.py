@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from appointments.calendar import local_date
 from appointments.models import (
@@ -20,8 +21,10 @@ from appointments.models import (
     CourseStatus,
     Practitioner,
     Status,
+    WaitlistOffer,
 )
 from clinic.roles import Action, can, can_ever, is_staff_member, patient_id_of
+from patients.models import Patient
 
 
 def appointment_list_for(user) -> QuerySet[Appointment]:
@@ -195,3 +198,12 @@ def next_step_after(appointment: Appointment, today: date) -> NextStep | None:
     book_on = max(ended + timedelta(days=gap), today) if gap and not booked else None
     counts = {"course_done": progress.done, "course_planned": progress.planned} if progress else {}
     return NextStep(booked=booked, book_on=book_on, recall=not ongoing, **counts)
+
+
+def offer_get_for(patient: Patient, pk: int) -> WaitlistOffer:
+    """A waitlist offer made to `patient`; 404 for anyone else's (or none)."""
+    return get_object_or_404(
+        WaitlistOffer.objects.select_related("entry__treatment", "practitioner"),
+        pk=pk,
+        entry__patient=patient,
+    )

@@ -52,6 +52,12 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 CLINIC_NAME = env.str("CLINIC_NAME", default="MED CITY Clinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="+380 44 000 0000")
+# Shown in emails and calendar entries (with a map link) so patients find the clinic.
+CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="12 Khreshchatyk St, Kyiv 01001")
+CLINIC_MAP_URL = env.str(
+    "CLINIC_MAP_URL",
+    default="https://www.openstreetmap.org/search?query=12+Khreshchatyk+St%2C+Kyiv",
+)
 TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/Kyiv")
 CLINIC_RECORD_RETENTION_REASON = env.str(
     "CLINIC_RECORD_RETENTION_REASON",
@@ -62,6 +68,9 @@ USE_I18N = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("uk", _("Ukrainian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and time format per language, set once for pages, emails and PDFs: day first
+# and 24-hour in both (clinic/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["clinic.formats"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -277,10 +286,14 @@ ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# A changed address replaces the old one only once its confirmation link is opened (the
+# patient's profile page; patients.services.patient_email_confirmed).
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{CLINIC_NAME}] "
 ACCOUNT_ADAPTER = "patients.accounts.PatientAccountAdapter"
+ACCOUNT_USER_DISPLAY = "patients.accounts.user_display"  # a name, not a made-up username
 ACCOUNT_FORMS = {
     "login": "patients.forms.PatientLoginForm",
     "signup": "patients.forms.PatientSignupForm",

@@ -19,6 +19,7 @@ from clinic.inputs import check_date_in_range, check_person_name
 from desk.grid import BY_CHOICES
 from patients.forms import DateInput, valid_birth_date
 from patients.models import Language
+from treatments.fields import TreatmentChoiceField
 from treatments.models import Treatment
 
 BY_LABELS = {"practitioner": _("Practitioners"), "room": _("Rooms"), "device": _("Devices")}
@@ -81,7 +82,7 @@ class PatientRegisterForm(CheckedForm):
 
 
 def treatment_choices() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+    return TreatmentChoiceField(
         label=_("Treatment"), queryset=Treatment.objects.filter(is_active=True)
     )
 

@@ -10,27 +10,31 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
+from email.mime.text import MIMEText
 from typing import Any
 from urllib.parse import urlsplit
 
-import icalendar
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from appointments.calendar import zone
-from appointments.ics import appointment_calendar
+from appointments.calendar import calendar_config, zone
+from appointments.ics import CANCEL, PUBLISH, appointment_calendar, calendar_of
 from appointments.models import Appointment, Status
 from appointments.policy import cancellable_by_patient
 from appointments.selectors import course_progress
+from messaging.html_email import html_alternative
 from messaging.links import link_url
 from messaging.models import LinkAction, Message, MessageKind
 from messaging.opt_out import opt_out_url
 from messaging.sms import Sms
 from messaging.surveys import survey_url
+from messaging.unsubscribe import WISH_OF, unsubscribe_url
+from treatments.models import Treatment
 
 
 def mail_domain() -> str:
@@ -57,7 +61,7 @@ def when(moment: datetime) -> dict[str, str]:
     return {
         "date": formats.date_format(local, "DATE_FORMAT"),
         "weekday": formats.date_format(local, "l"),
-        "time": local.strftime("%H:%M"),
+        "time": formats.time_format(local, "TIME_FORMAT"),
     }
 
 
@@ -103,18 +107,51 @@ def _course_sessions(appointment: Appointment) -> list[Appointment]:
     )
 
 
-def _calendar(message: Message) -> bytes:
-    """The .ics: the appointment, or every booked session of a course."""
-    if not message.key:
-        return appointment_calendar(message.appointment, host=mail_domain())
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", f"-//{settings.CLINIC_NAME}//Clinic booking//EN")
-    calendar.add("version", "2.0")
-    for session in _course_sessions(message.appointment):
-        one = icalendar.Calendar.from_ical(appointment_calendar(session, host=mail_domain()))
-        for event in one.walk("VEVENT"):
-            calendar.add_component(event)
-    return calendar.to_ical()
+def _moved_appointments(message: Message) -> list[Appointment]:
+    ids = [change["appointment"] for change in message.context.get("changes", [])]
+    return list(
+        Appointment.objects.filter(pk__in=ids, status=Status.BOOKED)
+        .select_related("treatment", "practitioner")
+        .order_by("start")
+    )
+
+
+def _calendar(message: Message) -> tuple[bytes, str]:
+    """The .ics and its iTIP method: the appointment, every booked session of a course,
+    or the sessions a move notice tells of, each as it is now."""
+    attendee = message.patient.email
+    if message.kind == MessageKind.MOVE:
+        sessions = _moved_appointments(message)
+    elif message.key:
+        sessions = _course_sessions(message.appointment)
+    else:
+        entry = appointment_calendar(message.appointment, attendee=attendee)
+        return entry, CANCEL if message.appointment.status == Status.CANCELLED else PUBLISH
+    return calendar_of(sessions, method=PUBLISH, attendee=attendee), PUBLISH
+
+
+def _calendar_part(message: Message) -> MIMEText:
+    """The .ics as an attachment whose Content-Type names its method (RFC 6047 2.4), so
+    a mail client offers to add, update or remove the entry."""
+    ics, method = _calendar(message)
+    part = MIMEText(ics.decode(), "calendar", "utf-8")
+    part.set_param("method", method)
+    part.add_header("Content-Disposition", "attachment", filename="appointment.ics")
+    return part
+
+
+def _change(change: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    old, new = parse_datetime(change["old_start"]), parse_datetime(change["new_start"])
+    return {
+        "old": {**when(old), "practitioner": names.get(change["old_practitioner"], "")},
+        "new": {**when(new), "practitioner": names.get(change["new_practitioner"], "")},
+    }
+
+
+def _move(message: Message) -> dict[str, Any]:
+    names = calendar_config().names["practitioner"]
+    changes = sorted(message.context.get("changes", []), key=lambda c: c["new_start"])
+    return {"changes": [_change(c, names) for c in changes], "course": message.context["course"]}
 
 
 def _offer(context: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +170,8 @@ def _offer(context: dict[str, Any]) -> dict[str, Any]:
 def _footer(language: str, clinic: str, phone: str, site: str) -> str:
     # The same for every message in a language: rendered once per process.
     with translation.override(language):
-        context = {"clinic": clinic, "phone": phone, "site": site}
+        profile = site + reverse("patients:profile")
+        context = {"clinic": clinic, "phone": phone, "site": site, "profile": profile}
         return render_to_string("emails/_footer.txt", context)
 
 
@@ -147,10 +185,14 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
         "kind": message.kind,
         "footer": _footer(translation.get_language(), clinic, phone, site),
     }
+    if message.kind in WISH_OF:
+        context["unsubscribe_url"] = unsubscribe_url(message.patient_id, message.kind)
     appointment = message.appointment
     if appointment is not None:
         context.update(_session(appointment))
-        if message.kind in (MessageKind.CONFIRMATION, MessageKind.REMINDER) and not message.key:
+        if message.kind in VISIT_KINDS:
+            context.update(_visit(appointment))
+        if _single(message) and message.kind in LINKED:
             context.update(_links(message, now))
         if message.kind == MessageKind.CONFIRMATION and message.key:
             context["sessions"] = [_session(a) for a in _course_sessions(appointment)]
@@ -162,6 +204,8 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
         context.update(_offer(message.context))
     elif message.kind in (MessageKind.COURSE_DONE, MessageKind.RECALL, MessageKind.SURVEY):
         context.update(_follow_up(message))
+    elif message.kind == MessageKind.MOVE:
+        context.update(_move(message))
     return context
 
 
@@ -186,6 +230,47 @@ def _follow_up(message: Message) -> dict[str, Any]:
     return context
 
 
+# The kinds of message before a visit: where the clinic is and how to prepare.
+VISIT_KINDS = (MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.MOVE)
+
+
+def _visit(appointment: Appointment) -> dict[str, str]:
+    return {
+        "address": settings.CLINIC_ADDRESS,
+        "map_url": settings.CLINIC_MAP_URL,
+        "preparation": preparation_for(appointment.treatment),
+    }
+
+
+def preparation_for(treatment: Treatment) -> str:
+    """What to do before the visit (the seeds' contraindications: metal in the treated
+    area, skin lesions, a changed state of health)."""
+    if treatment.is_consultation:
+        return _(
+            "Bring a list of the medicines you take and of earlier skin treatments. "
+            "Come without make-up if you can."
+        )
+    if treatment.requires_device:
+        return _(
+            "Come with clean skin, without make-up or cream on the areas to be treated, "
+            "and take off metal jewellery. Drink a glass of water beforehand. Tell us if "
+            "your health has changed since the safety questionnaire (a pregnancy, a new "
+            "implant, inflamed skin)."
+        )
+    return _("Please come five minutes early.")
+
+
+# The kinds of message about one session that carry links to confirm or cancel it.
+LINKED = (MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.MOVE)
+
+
+def _single(message: Message) -> bool:
+    """About one session (not a whole course)."""
+    if message.kind == MessageKind.MOVE:
+        return not message.context.get("course")
+    return not message.key
+
+
 def _subject(kind: str, c: dict[str, Any]) -> str:
     subjects = {
         MessageKind.CONFIRMATION: _("Booked: %(treatment)s on %(date)s at %(time)s"),
@@ -197,7 +282,10 @@ def _subject(kind: str, c: dict[str, Any]) -> str:
         MessageKind.COURSE_DONE: _("Your course of %(treatment)s is complete: thank you"),
         MessageKind.RECALL: _("Time for a maintenance session of %(treatment)s"),
         MessageKind.SURVEY: _("How was your course of %(treatment)s?"),
+        MessageKind.MOVE: _("Moved: %(treatment)s, now on %(date)s at %(time)s"),
     }
+    if kind == MessageKind.MOVE and c.get("course"):
+        return f"{settings.CLINIC_NAME}: " + _("Your course of %(treatment)s: new times") % c
     return f"{settings.CLINIC_NAME}: " + subjects[kind] % c
 
 
@@ -205,24 +293,40 @@ def _language(message: Message) -> str:
     return message.patient.preferred_language or settings.LANGUAGE_CODE
 
 
+def _headers(message: Message, language: str) -> dict[str, str]:
+    headers = {
+        "Message-ID": message_id(message),
+        "Content-Language": language,
+        "Auto-Submitted": "auto-generated",
+    }
+    if message.kind in WISH_OF:  # optional: one click stops this kind (RFC 8058)
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(message.patient_id, message.kind)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
+CALENDAR_KINDS = (MessageKind.CONFIRMATION, MessageKind.CANCELLATION, MessageKind.MOVE)
+
+
 def compose_email(message: Message, now: datetime | None = None) -> EmailMessage:
     now = now or timezone.now()
     language = _language(message)
     with translation.override(language):
         context = _context(message, now)
-        email = EmailMessage(
-            subject=_subject(message.kind, context),
-            body=render_to_string(f"emails/{message.kind}.txt", context),
+        subject = _subject(message.kind, context)
+        text = render_to_string(f"emails/{message.kind}.txt", context)
+        email = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
             from_email=settings.MESSAGES_FROM_EMAIL,
             to=[message.patient.email],
-            headers={
-                "Message-ID": message_id(message),
-                "Content-Language": language,
-                "Auto-Submitted": "auto-generated",
-            },
+            headers=_headers(message, language),
         )
-        if message.kind in (MessageKind.CONFIRMATION, MessageKind.CANCELLATION):
-            email.attach("appointment.ics", _calendar(message).decode(), "text/calendar")
+        email.attach_alternative(
+            html_alternative(text, subject=subject, language=language), "text/html"
+        )
+        if message.kind in CALENDAR_KINDS:
+            email.attach(_calendar_part(message))
     return email
 
 

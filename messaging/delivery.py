@@ -35,7 +35,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop  # reasons kept in English, shown translated
 from django_guid import clear_guid, get_guid, set_guid
 
 from appointments.calendar import calendar_config
@@ -51,6 +51,7 @@ from messaging.models import (
     MessageStatus,
 )
 from messaging.sms import BaseSmsBackend, Sms, SmsError, sms_backend
+from messaging.unsubscribe import WISH_OF
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +251,7 @@ def _send(
         if isinstance(composed, Sms):
             outlets.sms.send(composed)
         elif not outlets.email.send(composed):
-            return DeliveryFailed(_("The message has no recipient."), permanent=True)
+            return DeliveryFailed(gettext_noop("The message has no recipient."), permanent=True)
     except Exception as exc:
         return classify(exc)
     log.info("message %s sent: %s by %s", message.pk, message.kind, message.channel)
@@ -324,9 +325,12 @@ def why_not(message: Message, now: datetime) -> tuple[str, str] | None:
     """Why this message must not go now (status, reason), or None."""
     patient = message.patient
     if message.channel == MessageChannel.EMAIL and not (patient.remind_by_email and patient.email):
-        return MessageStatus.SKIPPED, _("The patient switched email messages off.")
+        return MessageStatus.SKIPPED, gettext_noop("The patient switched email messages off.")
     if message.channel == MessageChannel.SMS and not (patient.remind_by_sms and patient.phone):
-        return MessageStatus.SKIPPED, _("The patient switched SMS messages off.")
+        return MessageStatus.SKIPPED, gettext_noop("The patient switched SMS messages off.")
+    wish = WISH_OF.get(message.kind)
+    if wish and not getattr(patient, wish):
+        return MessageStatus.SKIPPED, gettext_noop("The patient switched this kind of message off.")
     return _why_not_now(message, now)
 
 
@@ -334,16 +338,16 @@ def _why_not_now(message: Message, now: datetime) -> tuple[str, str] | None:
     appointment = message.appointment
     if message.kind in (MessageKind.CONFIRMATION, MessageKind.REMINDER):
         if appointment.status != Status.BOOKED:
-            return MessageStatus.VOID, _("The appointment is no longer booked.")
+            return MessageStatus.VOID, gettext_noop("The appointment is no longer booked.")
         if appointment.start <= now:
-            return MessageStatus.SKIPPED, _("The session had already started.")
+            return MessageStatus.SKIPPED, gettext_noop("The session had already started.")
     # Opting out between queueing and sending still counts (one small query, for these
     # kinds only).
     follow_up = message.kind in (MessageKind.RECALL, MessageKind.SURVEY)
     if follow_up and FollowUpOptOut.objects.filter(patient_id=message.patient_id).exists():
-        return MessageStatus.SKIPPED, _("The patient wants no recalls or surveys.")
+        return MessageStatus.SKIPPED, gettext_noop("The patient wants no recalls or surveys.")
     if message.kind == MessageKind.WAITLIST_OFFER:
         expires = parse_datetime(message.context.get("expires_at") or "")
         if expires and expires <= now:
-            return MessageStatus.SKIPPED, _("The offer had expired.")
+            return MessageStatus.SKIPPED, gettext_noop("The offer had expired.")
     return None

@@ -93,10 +93,11 @@ def _enqueue(patient: Patient, kind: str, key: str, now: datetime, context: dict
 
 
 def opted_out(patient: Patient) -> bool:
-    """No recall or survey: the patient said so, or has no channel we may use."""
-    return FollowUpOptOut.objects.filter(patient=patient).exists() or not outbox.channels_for(
-        patient
-    )
+    """No recall or survey: the patient said so (its stop link, or "advice and
+    suggestions" off in the profile), or has no channel we may use."""
+    if not patient.optional_messages or not outbox.channels_for(patient):
+        return True
+    return FollowUpOptOut.objects.filter(patient=patient).exists()
 
 
 def _consultation() -> Treatment | None:

@@ -26,6 +26,7 @@ class MessageKind(models.TextChoices):
     COURSE_DONE = "course_done", _("Course complete: thank you")
     RECALL = "recall", _("Recall for a maintenance session")
     SURVEY = "survey", _("Feedback survey")
+    MOVE = "move", _("Move notice")
 
 
 class MessageChannel(models.TextChoices):
@@ -109,8 +110,14 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["appointment", "kind", "offset_minutes", "channel"],
-                condition=Q(appointment__isnull=False),
+                # A move is an event of its own: moving twice tells twice (each notice's
+                # key names the appointment's calendar version, so it is still once).
+                condition=Q(appointment__isnull=False) & ~Q(kind="move"),
                 name="message_once_per_appointment_kind",
+            ),
+            models.CheckConstraint(
+                name="message_move_has_key",
+                condition=~Q(kind="move") | ~Q(key=""),
             ),
             models.UniqueConstraint(
                 fields=["key", "kind", "channel"],

@@ -14,11 +14,12 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop  # reasons kept in English, shown translated
 from django_guid import get_guid
 
 from appointments.calendar import calendar_config, local_date
-from appointments.models import Appointment, ClinicPolicy
+from appointments.events import Move
+from appointments.models import Appointment, ClinicPolicy, Course
 from appointments.selectors import course_progress
 from messaging import timing
 from messaging.models import UNSENT, Message, MessageChannel, MessageKind, MessageStatus
@@ -97,7 +98,9 @@ def _reminders(appointment: Appointment, channels: list[str], now: datetime) -> 
 
 
 def _too_late() -> str:
-    return _("Its time (quiet hours applied) had passed when the session was booked or moved.")
+    return gettext_noop(
+        "Its time (quiet hours applied) had passed when the session was booked or moved."
+    )
 
 
 def on_booked(appointment: Appointment, *, now: datetime | None = None) -> None:
@@ -122,11 +125,20 @@ def on_booked(appointment: Appointment, *, now: datetime | None = None) -> None:
     _save(confirmations + _reminders(appointment, channels, now))
 
 
-def on_rescheduled(appointment: Appointment, *, now: datetime | None = None) -> None:
+def on_rescheduled(
+    appointment: Appointment,
+    *,
+    now: datetime | None = None,
+    previous: Move | None = None,
+    notify: bool = True,
+) -> None:
     """A move: every reminder not yet delivered follows the session to its new time (one
     delivered already is not repeated); reminders for offsets no longer in the policy are
-    voided. A claimed row is taken back: its worker will find it changed and not send."""
+    voided. A claimed row is taken back: its worker will find it changed and not send.
+    With `previous` and `notify`, the move notice goes now on every channel."""
     now = now or timezone.now()
+    if notify and previous is not None:
+        _move_notice(appointment, [previous], f"move-{appointment.pk}-{appointment.sequence}", now)
     existing = list(Message.objects.filter(appointment=appointment, kind=MessageKind.REMINDER))
     channels = sorted({m.channel for m in existing} | set(channels_for(_patient(appointment))))
     wanted = {(r.offset_minutes, r.channel): r for r in _reminders(appointment, channels, now)}
@@ -135,11 +147,67 @@ def on_rescheduled(appointment: Appointment, *, now: datetime | None = None) -> 
         if target is None:
             _void(
                 Message.objects.filter(pk=message.pk),
-                _("The clinic no longer sends this reminder."),
+                gettext_noop("The clinic no longer sends this reminder."),
             )
         else:
             _move(message, target)
     _save(wanted.values())
+
+
+def _moved(moves: Iterable[Move]) -> list[dict[str, object]]:
+    """What the notice says about each session that really moved: where it was and where
+    it is (ids and ISO times, read again when the message is composed)."""
+    moves = list(moves)
+    now_at = {
+        a.pk: a
+        for a in Appointment.objects.filter(pk__in=[m.appointment_id for m in moves]).only(
+            "start", "practitioner_id"
+        )
+    }
+    return [
+        {
+            "appointment": m.appointment_id,
+            "old_start": m.start.isoformat(),
+            "old_practitioner": m.practitioner_id,
+            "new_start": now_at[m.appointment_id].start.isoformat(),
+            "new_practitioner": now_at[m.appointment_id].practitioner_id,
+        }
+        for m in moves
+        if (m.start, m.practitioner_id)
+        != (now_at[m.appointment_id].start, now_at[m.appointment_id].practitioner_id)
+    ]
+
+
+def _move_notice(appointment: Appointment, moves: list[Move], key: str, now: datetime) -> None:
+    """One "your appointment was moved" message per channel, due now; its key names the
+    calendar version, so the same move never tells twice and every move tells once."""
+    changes = _moved(moves)
+    if not changes:
+        return
+    context = {"changes": changes, "course": appointment.course_id}
+    _save(
+        build_row(
+            appointment.patient_id,
+            c,
+            MessageKind.MOVE,
+            now,
+            appointment_id=appointment.pk,
+            key=key[:120],
+            context=context,
+        )
+        for c in channels_for(_patient(appointment))
+    )
+
+
+def on_course_rescheduled(
+    course: Course, moves: list[Move], *, now: datetime | None = None
+) -> None:
+    """A whole course re-planned: one notice lists every session that moved."""
+    if not moves:
+        return
+    first = Appointment.objects.select_related("patient").get(pk=moves[0].appointment_id)
+    version = sum(course.appointments.values_list("sequence", flat=True))
+    _move_notice(first, moves, f"course-{course.pk}-moved-{version}", now or timezone.now())
 
 
 def _move(message: Message, target: Message) -> None:
@@ -169,7 +237,7 @@ def void_pending(appointment: Appointment, reason: str) -> int:
 def on_cancelled(appointment: Appointment, *, now: datetime | None = None) -> None:
     """A cancellation: nothing more about the session goes out, except the notice."""
     now = now or timezone.now()
-    void_pending(appointment, _("The appointment was cancelled."))
+    void_pending(appointment, gettext_noop("The appointment was cancelled."))
     channels = channels_for(_patient(appointment))
     _save(
         build_row(
@@ -200,7 +268,7 @@ def on_completed(appointment: Appointment, *, now: datetime | None = None) -> No
     about the next session; for a course just completed, a thank-you with the recall date
     and a booking link. All wait for the end of quiet hours."""
     now = now or timezone.now()
-    void_pending(appointment, _("The session took place."))
+    void_pending(appointment, gettext_noop("The session took place."))
     policy = calendar_config().policy
     due = timing.after_quiet_hours(now, policy.quiet_hours_start, policy.quiet_hours_end)
     kinds: list[tuple[str, dict]] = []

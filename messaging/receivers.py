@@ -9,9 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.urls import reverse
+
 from appointments import events
 from appointments.calendar import calendar_config
-from appointments.models import Appointment, WaitlistOffer
+from appointments.events import Move
+from appointments.models import Appointment, Course, WaitlistOffer
 from messaging import outbox
 
 
@@ -19,8 +23,22 @@ def _booked(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: A
     outbox.on_booked(appointment, now=now)
 
 
-def _rescheduled(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
-    outbox.on_rescheduled(appointment, now=now)
+def _rescheduled(
+    sender: Any,
+    *,
+    appointment: Appointment,
+    now: datetime,
+    previous: Move | None = None,
+    notify: bool = True,
+    **kwargs: Any,
+) -> None:
+    outbox.on_rescheduled(appointment, now=now, previous=previous, notify=notify)
+
+
+def _course_rescheduled(
+    sender: Any, *, course: Course, moves: list[Move], now: datetime, **kwargs: Any
+) -> None:
+    outbox.on_course_rescheduled(course, moves, now=now)
 
 
 def _cancelled(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
@@ -41,6 +59,8 @@ def _waitlist_offer(sender: Any, *, offer: WaitlistOffer, now: datetime, **kwarg
         expires_at=offer.expires_at,
         now=now,
         practitioner_name=calendar_config().names["practitioner"].get(offer.practitioner_id, ""),
+        # One tap (after logging in) books it: the patient's own offer page.
+        offer_url=settings.CLINIC_BASE_URL + reverse("appointments:offer", args=[offer.pk]),
     )
 
 
@@ -49,6 +69,7 @@ def connect() -> None:
     for signal, receiver in (
         (events.appointment_booked, _booked),
         (events.appointment_rescheduled, _rescheduled),
+        (events.course_rescheduled, _course_rescheduled),
         (events.appointment_cancelled, _cancelled),
         (events.appointment_completed, _completed),
         (events.waitlist_offer_made, _waitlist_offer),

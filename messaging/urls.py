@@ -8,4 +8,5 @@ urlpatterns = [
     path("link/<str:token>/", views.link, name="link"),
     path("survey/<str:token>/", views.survey, name="survey"),
     path("no-follow-ups/<str:token>/", views.no_follow_ups, name="no-follow-ups"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from clinic.errors import DomainError
@@ -21,6 +22,8 @@ from messaging import follow_ups, links, opt_out, surveys
 from messaging.forms import MessageFilterForm, SurveyForm
 from messaging.models import LinkAction
 from messaging.selectors import message_list
+from messaging.unsubscribe import BadUnsubscribeLink, unsubscribe_target
+from patients.services import patient_wish_off
 
 PAGE_SIZE = 50
 
@@ -95,6 +98,26 @@ def no_follow_ups(request: HttpRequest, token: str) -> HttpResponse:
         if done:
             follow_ups.follow_ups_allow(patient=patient, allowed=False)
         return _private(render(request, "messages/no_follow_ups.html", {"done": done}))
+
+
+@csrf_exempt  # the signed token is the authority; mail clients POST without a cookie
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """RFC 8058 one-click unsubscribe: a mail client POSTs `List-Unsubscribe=One-Click`;
+    a browser GETs a page with one button, which POSTs. GET changes nothing."""
+    try:
+        patient, wish = unsubscribe_target(token)
+    except BadUnsubscribeLink:
+        error = links.LinkError(
+            _("This unsubscribe link is not valid."), status=404, code="bad_unsubscribe_link"
+        )
+        return _private(_invalid(request, error))
+    with translation.override(patient.preferred_language):
+        done = request.method == "POST"
+        if done:
+            patient_wish_off(patient=patient, wish=wish)
+        context = {"done": done, "wish": wish, "reminders": wish == "remind_before_session"}
+        return _private(render(request, "messages/unsubscribe.html", context))
 
 
 @login_required

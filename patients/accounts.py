@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from clinic.roles import Role, roles_of
-from patients.services import patient_link_verified_email
+from patients.models import Patient
+from patients.services import patient_email_confirmed, patient_link_verified_email
 
 # The first of the user's roles in this order picks the page.
 STAFF_HOME = (
@@ -18,6 +19,17 @@ STAFF_HOME = (
     (Role.RECEPTION, "desk:day"),
     (Role.MANAGER, "reports:reports"),
 )
+
+
+def user_display(user: Any) -> str:
+    """How allauth names a person ("Successfully signed in as ..."): the first name they
+    gave, else their email; never a username they did not choose (sign-up makes one)."""
+    patient = (
+        Patient.objects.filter(user_id=user.pk, merged_into__isnull=True)
+        .values_list("first_name", flat=True)
+        .first()
+    )
+    return patient or user.get_full_name() or user.email or user.get_username()
 
 
 class PatientAccountAdapter(DefaultAccountAdapter):
@@ -41,4 +53,6 @@ class PatientAccountAdapter(DefaultAccountAdapter):
         confirmed = super().confirm_email(request, email_address)
         if confirmed:
             patient_link_verified_email(user=email_address.user, email=email_address.email)
+            # A patient who changed their address on the profile page: it takes effect now.
+            patient_email_confirmed(user=email_address.user, email=email_address.email)
         return confirmed

@@ -14,13 +14,15 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
 
 from clinic.errors import DomainError
 from clinic.forms import CheckedForm, CheckedFormMixin
 from clinic.inputs import check_person_name
 from clinic.pages import show_domain_error
-from patients.models import Language
-from patients.services import patient_sign_up
+from patients.models import Language, Patient
+from patients.services import email_taken, patient_sign_up
+from patients.services.profile import PROFILE_FIELDS
 from treatments.models import Contraindication
 
 
@@ -134,6 +136,74 @@ class PatientLoginForm(LoginForm):
 
 class ProfileForm(PatientDetailsForm):
     """For a login that has no patient record yet (for example made by an administrator)."""
+
+
+class PatientProfileForm(CheckedForm):
+    """The patient's own details and what messages they want (patients/profile_edit.html
+    groups the fields; `GROUPS` names them)."""
+
+    first_name = PatientDetailsForm.base_fields["first_name"]
+    last_name = PatientDetailsForm.base_fields["last_name"]
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        help_text=_("A new address takes effect once you open the link we send to it."),
+        widget=forms.EmailInput({"autocomplete": "email"}),
+    )
+    phone = PhoneNumberField(
+        label=_("Phone"),
+        required=False,
+        help_text=_("International format, for example +380 67 123 4567."),
+        widget=forms.TextInput({"autocomplete": "tel", "type": "tel"}),
+    )
+    preferred_language = forms.ChoiceField(label=_("Language of messages"), choices=Language)
+    remind_by_email = forms.BooleanField(label=_("Messages by email"), required=False)
+    remind_by_sms = forms.BooleanField(label=_("Messages by SMS"), required=False)
+    consent = forms.BooleanField(
+        label=_("I agree to receive messages from the clinic on the channels I chose."),
+        required=False,
+    )
+    remind_before_session = forms.BooleanField(
+        label=_("Reminders before each session"),
+        help_text=_("A day before and two hours before, with a link to confirm or cancel."),
+        required=False,
+    )
+    optional_messages = forms.BooleanField(
+        label=_("Advice and suggestions"),
+        help_text=_("Home care after a session, and the next session of your course."),
+        required=False,
+    )
+
+    GROUPS = (
+        (_("Your name"), ("first_name", "last_name")),
+        (_("How to reach you"), ("email", "phone", "preferred_language")),
+        (_("Channels"), ("remind_by_email", "remind_by_sms", "consent")),
+        (_("What we send"), ("remind_before_session", "optional_messages")),
+    )
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        initial = {name: getattr(patient, name) for name in PROFILE_FIELDS | {"email"}}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.patient = patient
+        if patient.reminder_consent_at is not None:
+            del self.fields["consent"]  # given once, kept (switching channels off keeps it)
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [
+            (title, [self[name] for name in names if name in self.fields])
+            for title, names in self.GROUPS
+        ]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if email.lower() != self.patient.email.lower() and email_taken(email, patient=self.patient):
+            raise forms.ValidationError(
+                _("This address belongs to another patient record. Please call the clinic.")
+            )
+        return email
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
 
 
 class QuestionnaireForm(CheckedForm):

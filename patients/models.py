@@ -44,6 +44,12 @@ class Patient(models.Model):
     remind_by_email = models.BooleanField(_("reminders by email"), default=True)
     remind_by_sms = models.BooleanField(_("reminders by SMS"), default=False)
     reminder_consent_at = models.DateTimeField(null=True, blank=True)
+    # What the patient wants besides what a booking must tell (its confirmation, a move,
+    # a cancellation): reminders before each session, and advice and suggestions (home
+    # care after a session, the next session of a course). The one-click unsubscribe link
+    # of such a message switches its kind off here.
+    remind_before_session = models.BooleanField(_("reminders before each session"), default=True)
+    optional_messages = models.BooleanField(_("advice and suggestions"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -208,6 +214,11 @@ class Consultation(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.status == ConsultationStatus.SIGNED
+
+    @property
+    def excluded_area_labels(self) -> list[str]:
+        """The excluded areas as people read them ("Обличчя", not "face")."""
+        return [str(BodyArea(area).label) for area in self.excluded_areas]
 
 
 class ReviewStatus(models.TextChoices):

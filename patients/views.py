@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.account.models import EmailAddress
 from allauth.account.utils import has_verified_email
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +21,7 @@ from patients import selectors, services
 from patients.access import patient_required
 from patients.forms import (
     ConsentForm,
+    PatientProfileForm,
     ProfileForm,
     QuestionnaireForm,
     duplicate_message,
@@ -29,9 +33,12 @@ from treatments.selectors import contraindication_list
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    """Details for a login that has no patient record yet."""
-    if selectors.own_patient(request.user) is not None or is_staff_member(request.user):
+    """A patient's profile; for a login that has no patient record yet, its details."""
+    if is_staff_member(request.user):
         return redirect(safe_next(request, reverse("appointments:mine")))
+    patient = selectors.own_patient(request.user)
+    if patient is not None:
+        return _edit_profile(request, patient)
     user = request.user
     initial = {"first_name": user.first_name, "last_name": user.last_name}
     form = ProfileForm(request.POST or None, initial=initial)
@@ -45,6 +52,44 @@ def profile(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("Please confirm your email address first."))
             return redirect(safe_next(request, reverse("appointments:mine")))
     return render(request, "patients/profile.html", {"form": form, "next": safe_next(request, "")})
+
+
+def _edit_profile(request: HttpRequest, patient: Patient) -> HttpResponse:
+    form = PatientProfileForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_profile_update(
+                actor=Actor.from_request(request),
+                patient=patient,
+                changes=form.changes(),
+                consent=form.cleaned_data.get("consent", False),
+            )
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            _ask_to_confirm(request, patient, form.cleaned_data["email"])
+            return redirect("patients:profile")
+    context = {"form": form, "patient": patient, "pending_email": _pending_email(request.user)}
+    return render(request, "patients/profile_edit.html", context, status=_status(form))
+
+
+def _ask_to_confirm(request: HttpRequest, patient: Patient, email: str) -> None:
+    """A new address: allauth sends it a confirmation link; it replaces the old one only
+    once that link is opened (ACCOUNT_CHANGE_EMAIL)."""
+    if email.lower() == patient.email.lower():
+        return
+    EmailAddress.objects.add_new_email(request, request.user, email)
+    messages.info(
+        request,
+        _("We sent a link to %(email)s. Your new address takes effect once you open it.")
+        % {"email": email},
+    )
+
+
+def _pending_email(user: Any) -> str:
+    new = EmailAddress.objects.get_new(user)
+    return new.email if new is not None else ""
 
 
 @patient_required
@@ -100,5 +145,5 @@ def consent(request: HttpRequest, patient: Patient) -> HttpResponse:
     return render(request, "patients/consent.html", context, status=_status(form))
 
 
-def _status(form: ConsentForm | QuestionnaireForm) -> int:
+def _status(form: ConsentForm | QuestionnaireForm | PatientProfileForm) -> int:
     return 400 if form.is_bound and form.errors else 200

@@ -200,6 +200,19 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's default language. A request through Django's test
+    client leaves the language its LocaleMiddleware activated (a Ukrainian page's) active
+    in this thread after the response, and a later test's messages would come in it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def live_db(transactional_db, django_db_serialized_rollback):
     """Committed data, visible to other connections, threads and processes; the seeded

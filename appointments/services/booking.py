@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from appointments import events
 from appointments.calendar import locked_calendar_config
+from appointments.events import Move
 from appointments.models import Appointment, Channel, Course, Status
 from appointments.policy import check_change_allowed
 from appointments.services import rules
@@ -170,11 +171,13 @@ def move_within(
     reason: str = "",
     staff: bool = True,
     parked: bool = False,
+    notify: bool = True,
     now: datetime | None = None,
 ) -> Appointment:
     """Move a booked row to `start` under the booking rules (the policy is the caller's).
     `parked`: the caller set the row aside (cancelled) for a re-flow inside this same
-    transaction; it becomes booked again at its new time."""
+    transaction; it becomes booked again at its new time. `notify`: the patient is told of
+    this move by itself (a course re-flow tells of all its moves in one message)."""
     appointment = (
         Appointment.objects.select_for_update()
         .select_related("treatment", "patient")
@@ -202,6 +205,7 @@ def move_within(
         device=device_id,
         ignore=[appointment.pk],
     )
+    previous = Move(appointment.pk, appointment.start, appointment.practitioner_id)
     appointment.start, appointment.end = placement.start, placement.end
     appointment.blocked_until = placement.blocked_until
     appointment.practitioner_id, appointment.room_id = placement.practitioner.id, placement.room
@@ -217,6 +221,8 @@ def move_within(
         if conflict is None:
             raise
         raise conflict from exc
-    # Pending reminders follow the session.
-    events.appointment_rescheduled.send(Appointment, appointment=appointment, now=now)
+    # Pending reminders follow the session; the move notice is queued.
+    events.appointment_rescheduled.send(
+        Appointment, appointment=appointment, now=now, previous=previous, notify=notify
+    )
     return appointment

@@ -15,7 +15,9 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments import events
 from appointments.calendar import local_date
+from appointments.events import Move
 from appointments.models import Appointment, Course, Status
 from appointments.selectors import course_progress
 from appointments.services.booking import appointment_book, move_within
@@ -181,6 +183,7 @@ def course_reflow_accept(
     check_session_spacing(course.treatment, [c.start for c in choices])
     with transaction.atomic():
         future = _future_sessions(course)
+        before = [Move(a.pk, a.start, a.practitioner_id) for a in future]
         # Park the sessions that move, so none blocks another's new time on the way; each is
         # re-activated at its new time, where the overlap constraints check it as usual.
         Appointment.objects.filter(pk__in=[a.pk for a in future]).update(status=Status.CANCELLED)
@@ -193,6 +196,8 @@ def course_reflow_accept(
                 problems.append(_session_problem(i, choice, exc))
         if problems:
             _raise_problems(problems)
+        # One notice lists every session that moved (those booked anew are confirmed).
+        events.course_rescheduled.send(Course, course=course, moves=before, now=timezone.now())
     return course
 
 
@@ -206,6 +211,7 @@ def _place_session(
             start=choice.start,
             practitioner_id=choice.practitioner_id,
             parked=True,
+            notify=False,
         )
     else:
         appointment_book(

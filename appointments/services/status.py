@@ -30,7 +30,11 @@ def _locked(appointment: Appointment) -> Appointment:
 
 
 def _set_status(
-    appointment: Appointment, actor: Actor, status: str, reason: str, now: datetime
+    appointment: Appointment,
+    actor: Actor,
+    status: str,
+    reason: str,
+    now: datetime,
 ) -> Appointment:
     appointment.status = status
     appointment.status_reason = reason.strip()

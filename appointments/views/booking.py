@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 
 from appointments import services
 from appointments.calendar import calendar_config, local_date
-from appointments.forms import StartForm
+from appointments.forms import StartForm, WaitlistForm
 from appointments.models import Channel
+from appointments.services import waitlist
 from appointments.services.rules import NotCleared
-from appointments.views.picker import picker_context, render_picker
+from appointments.views.picker import offered, picker_context, render_picker, unavailable
 from clinic.audit import Actor
 from clinic.errors import Conflict, DomainError
+from clinic.pages import show_domain_error
 from patients.access import patient_required
 from patients.clearance import ClearanceResult, clearance_map
 from patients.models import Patient
@@ -89,6 +91,38 @@ def book_treatment(request: HttpRequest, patient: Patient, slug: str) -> HttpRes
     return _picker_page(request, treatment, request.GET.dict())
 
 
+@patient_required
+def waitlist_join(request: HttpRequest, patient: Patient, slug: str) -> HttpResponse:
+    """No time suits: wait for one to free up between two days (the patient's own entry;
+    an offer comes by message)."""
+    treatment = treatment_get(slug=slug)
+    if gate := questionnaire_first(request, patient):
+        return gate
+    form = WaitlistForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            waitlist.waitlist_join(
+                actor=Actor.from_request(request),
+                patient=patient,
+                treatment=treatment,
+                earliest=form.cleaned_data["earliest"],
+                latest=form.cleaned_data["latest"],
+            )
+        except NotCleared:
+            shown = treatment_clearance(Actor.from_request(request), patient, treatment)
+            return _not_cleared(request, treatment, shown)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(
+                request, _("You are on the waitlist. We will write when a time frees up.")
+            )
+            return redirect("appointments:mine")
+    status = 400 if form.is_bound and form.errors else 200
+    context = {"treatment": treatment, "form": form}
+    return render(request, "appointments/waitlist_join.html", context, status=status)
+
+
 def _confirm_context(treatment: Treatment, form: StartForm, start: datetime) -> dict:
     policy = calendar_config().policy
     return {
@@ -114,6 +148,8 @@ def book_confirm(request: HttpRequest, patient: Patient, slug: str) -> HttpRespo
     start = form.cleaned_data["start"]
     if request.method == "POST":
         return _book(request, patient, treatment, start)
+    if not offered(treatment, start):
+        return unavailable(request, start, _urls(treatment)[0])
     return render(request, "appointments/confirm.html", _confirm_context(treatment, form, start))
 
 

@@ -6,8 +6,6 @@ no data of any kind is in either answer."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -42,9 +40,6 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     practitioner = feed.practitioner
     body = practitioner_calendar(
         feed_sessions(practitioner, timezone.now()),
-        # The UID's host is the clinic's, not whichever name the request came by: a UID
-        # must never change, or a calendar would show the session twice.
-        host=urlsplit(settings.CLINIC_BASE_URL).hostname or "clinic",
         name=f"{settings.CLINIC_NAME} · {practitioner.display_name}",
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

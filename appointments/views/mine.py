@@ -16,16 +16,18 @@ from appointments import services
 from appointments.calendar import calendar_config, local_date
 from appointments.forms import StartForm
 from appointments.ics import appointment_calendar
-from appointments.models import Appointment, Course, CourseStatus, Status
+from appointments.models import Appointment, Course, CourseStatus, OfferStatus, Status
 from appointments.policy import cancellable_by_patient
 from appointments.selectors import (
     Progress,
     appointment_get_for,
     appointment_list_for,
     course_progress,
+    offer_get_for,
 )
+from appointments.services import waitlist
 from appointments.views.booking import conflict_message
-from appointments.views.picker import picker_context, render_picker
+from appointments.views.picker import offered, picker_context, render_picker, unavailable
 from clinic.audit import Actor
 from clinic.errors import DomainError
 from clinic.roles import Action
@@ -119,6 +121,8 @@ def reschedule(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
         return _move_picker(request, appointment, request.GET.dict())
     start = form.cleaned_data["start"]
     if request.method != "POST":
+        if not offered(appointment.treatment, start, ignore=[appointment.pk]):
+            return unavailable(request, start, _move_urls(appointment)["page_url"])
         context = {"appointment": appointment, "form": form, "start": start, **_policy()}
         return render(request, "appointments/reschedule_confirm.html", context)
     try:
@@ -136,7 +140,27 @@ def reschedule(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
 @patient_required
 def calendar_entry(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
     appointment = appointment_get_for(request.user, pk)
-    body = appointment_calendar(appointment, host=request.get_host().split(":")[0])
+    body = appointment_calendar(appointment)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
     return response
+
+
+@patient_required
+def take_offer(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
+    """The link of a waitlist offer: the freed time and one button that books it (until
+    the offer expires or passes to the next patient). Another patient's offer is a 404."""
+    offer = offer_get_for(patient, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            waitlist.waitlist_offer_accept(actor=Actor.from_request(request), offer=offer)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Booked: the earlier time is yours."))
+            return redirect("appointments:mine")
+    offer.refresh_from_db()
+    open_now = offer.status == OfferStatus.OPEN and offer.expires_at > timezone.now()
+    context = {"offer": offer, "open": open_now, "error": error}
+    return render(request, "appointments/offer.html", context, status=409 if error else 200)

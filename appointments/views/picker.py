@@ -4,7 +4,7 @@ same `free_slots` as the API, so the page offers exactly what the booking accept
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -84,3 +84,18 @@ def render_picker(
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def offered(treatment: Treatment, start: datetime, *, ignore: Collection[int] = ()) -> bool:
+    """Whether the picker would offer `start` now: free, inside the hours, the notice and
+    the horizon. A confirm page shows only such a time (a hand-made or stale link with a
+    past time, 03:00 or a taken slot gets the refusal page instead)."""
+    day = local_date(start)
+    slots = free_slots(treatment=treatment, start=day, end=day, ignore=ignore)
+    return any(s.start == start for s in slots)
+
+
+def unavailable(request: HttpRequest, start: datetime, back_url: str) -> HttpResponse:
+    """The time a link asked for cannot be booked: say why, and the way back."""
+    context = {"start": start, "past": start <= timezone.now(), "back_url": back_url}
+    return render(request, "appointments/time_unavailable.html", context, status=409)

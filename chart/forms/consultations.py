@@ -16,6 +16,7 @@ from clinic.pages import show_domain_error
 from patients.forms import DateInput
 from patients.models import Clearance, Consultation, ReviewStatus, SkinType
 from patients.services import AMENDABLE_FIELDS, PlanInput, ReviewInput
+from treatments.fields import TreatmentChoiceField
 from treatments.models import BodyArea, Contraindication, Indication, Kind, Scope, Treatment
 
 FITZPATRICK = [("", "—")] + [(str(n), str(n)) for n in range(1, 7)]
@@ -68,7 +69,7 @@ class ConsultationForm(ClinicalFields):
     indications = forms.MultipleChoiceField(
         label=_("Indications found"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    plan_treatment = forms.ModelChoiceField(
+    plan_treatment = TreatmentChoiceField(
         label=_("Planned treatment"),
         required=False,
         queryset=Treatment.objects.filter(is_active=True, is_consultation=False),

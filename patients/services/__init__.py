@@ -10,6 +10,13 @@ from patients.services.consultations import (
     consultation_sign,
     consultation_update,
 )
+from patients.services.profile import (
+    MESSAGE_WISHES,
+    email_taken,
+    patient_email_confirmed,
+    patient_profile_update,
+    patient_wish_off,
+)
 from patients.services.records import (
     patient_find_duplicates,
     patient_link_verified_email,
@@ -22,6 +29,7 @@ from patients.services.screening import screening_confirm, screening_submit
 
 __all__ = [
     "AMENDABLE_FIELDS",
+    "MESSAGE_WISHES",
     "PlanInput",
     "ReviewInput",
     "consent_accept",
@@ -31,12 +39,16 @@ __all__ = [
     "consultation_create",
     "consultation_sign",
     "consultation_update",
+    "email_taken",
+    "patient_email_confirmed",
     "patient_find_duplicates",
     "patient_link_verified_email",
     "patient_merge",
+    "patient_profile_update",
     "patient_register",
     "patient_sign_up",
     "patient_update",
+    "patient_wish_off",
     "screening_confirm",
     "screening_submit",
 ]

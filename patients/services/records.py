@@ -143,6 +143,8 @@ def patient_update(*, actor: Actor, patient: Patient, **changes: Any) -> Patient
         "preferred_language",
         "remind_by_email",
         "remind_by_sms",
+        "remind_before_session",
+        "optional_messages",
     }
     unknown = set(changes) - allowed
     if unknown:
