@@ -53,13 +53,6 @@ def test_axe_finds_a_violation_when_there_is_one(page: Page, clinic: str) -> Non
     assert "label" in {v["rule"] for v in axe_violations(page)}
 
 
-@pytest.mark.xfail(
-    reason="axe 'listitem' on the flash messages (<ul role=status> in base.html); branch "
-    "issue17 (commit 5d2c9e6) moves the live region to a div around the list: drop this "
-    "mark once it is merged",
-    raises=AssertionError,
-    strict=False,
-)
 def test_a_page_with_a_flash_message_has_no_violation(browser: Browser, clinic: str) -> None:
     day = coming_working_day()
     with time_machine.travel(at(day, 10, 5), tick=True):
