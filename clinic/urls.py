@@ -18,6 +18,7 @@ api_patterns = [
     path("", include("appointments.api_urls")),
     path("", include("chart.api_urls")),
     path("", include("messaging.api_urls")),
+    path("", include("billing.api_urls")),
     # Anything else under /api/ is a JSON 404 in the shared error shape, DEBUG or not.
     re_path(r"^.*$", errors.api_not_found, name="not-found"),
 ]

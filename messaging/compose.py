@@ -9,6 +9,7 @@ templates/emails/<kind>.txt (email) and templates/messages/sms/<kind>.txt (SMS).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +30,15 @@ from appointments.selectors import course_progress
 from messaging.links import link_url
 from messaging.models import LinkAction, Message, MessageKind
 from messaging.sms import Sms
+
+# Files an app above messaging attaches to its own kind of message (billing: the receipt
+# PDF), registered in that app's ready(): messaging cannot import it.
+Attachment = tuple[str, bytes, str]  # file name, content, MIME type
+_ATTACHERS: dict[str, Callable[[Message], list[Attachment]]] = {}
+
+
+def register_attachments(kind: str, attacher: Callable[[Message], list[Attachment]]) -> None:
+    _ATTACHERS[kind] = attacher
 
 
 def mail_domain() -> str:
@@ -158,6 +168,8 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
         context.update(_next_session(appointment))
     elif message.kind == MessageKind.WAITLIST_OFFER:
         context.update(_offer(message.context))
+    elif message.kind == MessageKind.RECEIPT:
+        context["number"] = message.context.get("number", "")
     return context
 
 
@@ -169,6 +181,7 @@ def _subject(kind: str, c: dict[str, Any]) -> str:
         MessageKind.COURSE_NUDGE: _("Your course of %(treatment)s: the next session"),
         MessageKind.CANCELLATION: _("Cancelled: %(treatment)s on %(date)s at %(time)s"),
         MessageKind.WAITLIST_OFFER: _("An earlier time is free: %(date)s at %(time)s"),
+        MessageKind.RECEIPT: _("Your receipt %(number)s"),
     }
     return f"{settings.CLINIC_NAME}: " + subjects[kind] % c
 
@@ -195,6 +208,8 @@ def compose_email(message: Message, now: datetime | None = None) -> EmailMessage
         )
         if message.kind in (MessageKind.CONFIRMATION, MessageKind.CANCELLATION):
             email.attach("appointment.ics", _calendar(message).decode(), "text/calendar")
+        for name, content, mimetype in _ATTACHERS.get(message.kind, lambda m: [])(message):
+            email.attach(name, content, mimetype)
     return email
 
 

@@ -21,6 +21,7 @@ class MessageKind(models.TextChoices):
     COURSE_NUDGE = "course_nudge", _("Course: next session")
     CANCELLATION = "cancellation", _("Cancellation notice")
     WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
+    RECEIPT = "receipt", _("Receipt")
 
 
 class MessageChannel(models.TextChoices):
