@@ -53,10 +53,10 @@ class StripeProvider:
             )
         except (ValueError, UnicodeDecodeError, stripe.SignatureVerificationError) as exc:
             raise BadSignature(str(exc)) from exc
-        kind = event["type"]
+        kind = event.type
         if kind not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
             return ProviderEvent(reference=None, succeeded=False)
-        intent = event["data"]["object"]
+        intent = event.data.object.to_dict()  # a StripeObject: read as a plain dict
         error = intent.get("last_payment_error") or {}
         return ProviderEvent(
             reference=intent["id"],
