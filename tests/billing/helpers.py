@@ -41,16 +41,18 @@ def cleared_patient(**kwargs):
     return p
 
 
-def session(clinic: Clinic, p, *, days: int = 3, hour: int = 10, status: str = Status.CHECKED_IN):
-    """A face session booked through the service, then brought to a moment that has come
-    (now, or `days` ago) in `status`, as the access table's fixture does."""
+def session(
+    clinic: Clinic, p, *, days: int = 3, hour: int = 10, ago: int = 1, status=Status.CHECKED_IN
+):
+    """A face session booked through the service (in `days` at `hour`); unless it stays
+    booked, moved to `ago` hours before now in `status`, as the access table's fixture
+    does (distinct `ago` of one patient never overlap)."""
     booked = appointment_book(
         actor=desk(), patient=p, treatment=clinic.face, start=local(days_ahead(days), hour)
     )
     if status == Status.BOOKED:
         return booked
-    # `hour` hours before now: distinct sessions of one patient never overlap.
-    start = timezone.now() - timedelta(hours=hour, minutes=50)
+    start = timezone.now() - timedelta(hours=ago, minutes=50)
     Appointment.objects.filter(pk=booked.pk).update(
         start=start,
         end=start + timedelta(minutes=45),
