@@ -42,6 +42,12 @@ def _lines(data: list[dict]) -> list[invoices.LineInput]:
     ]
 
 
+def _require_desk(request: Request, message: str) -> None:
+    """For a view whose GET a patient may use but whose POST only the desk."""
+    if not can(request.user, Action.BILLING_TAKE):
+        raise Forbidden(message, code="forbidden")
+
+
 def _patient_id(patient_id: int) -> int:
     if not Patient.objects.filter(pk=patient_id, merged_into__isnull=True).exists():
         raise Invalid(
@@ -74,6 +80,7 @@ class InvoiceListCreate(generics.ListAPIView):
 
     @extend_schema(request=s.InvoiceInput, responses={201: s.InvoiceOutput})
     def post(self, request: Request) -> Response:
+        _require_desk(request, _("Invoices are issued at the desk."))
         data = validated(s.InvoiceInput, request)
         patient_id = _patient_id(data["patient"])
         invoice = invoices.invoice_issue(
@@ -194,8 +201,7 @@ class PackageListCreate(generics.ListAPIView):
 
     @extend_schema(request=s.PackageSellInput, responses={201: s.PackageOutput})
     def post(self, request: Request) -> Response:
-        if not can(request.user, Action.BILLING_TAKE):
-            raise Forbidden(_("Packages are sold at the desk."), code="forbidden")
+        _require_desk(request, _("Packages are sold at the desk."))
         data = validated(s.PackageSellInput, request)
         plan = selectors.plan_get(data["plan"]) if _plan_exists(data["plan"]) else None
         if plan is None:

@@ -55,7 +55,7 @@ def _check_lines(lines: Sequence[LineInput]) -> None:
     if not lines:
         raise Invalid(_("An invoice has at least one line."), fields={"lines": [_("Add a line.")]})
     problems = {
-        f"lines[{i}]": [problem] for i, line in enumerate(lines) if (problem := _line_problem(line))
+        f"lines.{i}": [problem] for i, line in enumerate(lines) if (problem := _line_problem(line))
     }
     if problems:
         raise Invalid(next(iter(problems.values()))[0], fields=problems)
