@@ -110,3 +110,27 @@ def pending_total(invoice: Invoice) -> Decimal:
 
 def outstanding(invoice: Invoice) -> Decimal:
     return invoice.total.amount - credited_total(invoice) - paid_total(invoice)
+
+
+def packages_for_session(appointment) -> QuerySet[Package]:
+    """The patient's packages that could pay for this session: active, not expired on its
+    day, with sessions left, covering its treatment; soonest to expire first."""
+    from django.db.models import F
+
+    from appointments.calendar import local_date
+
+    return (
+        Package.objects.filter(
+            patient_id=appointment.patient_id,
+            status="active",
+            expires_on__gte=local_date(appointment.start),
+            sessions_used__lt=F("sessions_total"),
+            plan__treatments=appointment.treatment_id,
+        )
+        .select_related("plan")
+        .order_by("expires_on", "id")
+    )
+
+
+def visit_invoice(appointment_id: int) -> Invoice | None:
+    return Invoice.objects.filter(appointment_id=appointment_id, kind="invoice").first()

@@ -422,6 +422,8 @@ SPECTACULAR_SETTINGS = {
         "WaitlistStatusEnum": "appointments.models.WaitlistStatus",
         "WaitlistOfferStatusEnum": "appointments.models.OfferStatus",
         "MessageStatusEnum": "messaging.models.MessageStatus",
+        "PaymentMethodEnum": "billing.models.Method",
+        "InvoiceLineKindEnum": "billing.models.LineKind",
     },
 }
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("messages/", include("messaging.urls")),  # outbox: links, staff list
     path("accounts/", include("allauth.urls")),
+    path("me/billing/", include("billing.urls")),  # a patient's invoices and packages
     path("me/", include("patients.urls")),
     path("desk/", include("desk.urls")),  # reception
     path("chart/", include("chart.urls")),  # dermatologists

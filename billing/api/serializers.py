@@ -81,6 +81,11 @@ class RefundInput(StrictSerializer):
     currency = CurrencyField()
 
 
+class PackageQuery(StrictSerializer):
+    json_types = False  # a query string: all text
+    patient = IdField(required=False, help_text=_("Whose packages (staff: required)."))
+
+
 class PackageSellInput(StrictSerializer):
     patient = IdField()
     plan = IdField()
@@ -91,14 +96,14 @@ class RedeemInput(StrictSerializer):
     appointment = IdField()
 
 
-class ReasonInput(StrictSerializer):
+class PackageRefundInput(StrictSerializer):
     reason = serializers.CharField(max_length=300)
 
 
 class CheckoutInput(StrictSerializer):
     appointment = IdField()
     method = serializers.ChoiceField(
-        choices=[m for m in Method.choices if m[0] != Method.ONLINE], required=False
+        choices=Method.choices, required=False, help_text=_("Not online: that is the patient's.")
     )
     amount = amount_field(required=False, help_text=_("Less than the total: a partial payment."))
     package = IdField(required=False)
@@ -143,7 +148,7 @@ class InvoiceOutput(serializers.ModelSerializer):
     discount = MoneyOut()
     tax = MoneyOut()
     total = MoneyOut()
-    corrects = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    corrects = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
 
     class Meta:
         model = Invoice

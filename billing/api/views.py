@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from appointments.models import Appointment
 from billing import selectors
 from billing.api import serializers as s
-from billing.models import Invoice, Method, Package
+from billing.models import Invoice, Method
 from billing.money import currency
 from billing.providers import BadSignature, provider
 from billing.receipts import receipt_pdf
@@ -189,15 +189,27 @@ class RefundCreate(APIView):
         return Response(s.RefundOutput(refund).data, status=status.HTTP_201_CREATED)
 
 
-class PackageListCreate(generics.ListAPIView):
-    """Prepaid packages (patients: their own, with the sessions left). POST sells one."""
+class PackageListCreate(APIView):
+    """A patient's prepaid packages with the sessions left (patients: their own; staff give
+    `patient`; a patient holds a few, so the list is whole). POST sells one."""
 
     permission_classes = [requires(Action.BILLING_VIEW)]
-    serializer_class = s.PackageOutput
-    queryset = Package.objects.none()
 
-    def get_queryset(self):
-        return selectors.package_list(self.request.user)
+    @extend_schema(parameters=[s.PackageQuery], responses=s.PackageOutput(many=True))
+    def get(self, request: Request) -> Response:
+        query = s.PackageQuery(data=request.query_params.dict())
+        if len(request.query_params.getlist("patient")) > 1:
+            raise Invalid(_("Give one patient."), fields={"patient": [_("Give one patient.")]})
+        query.is_valid(raise_exception=True)
+        packages = selectors.package_list(request.user)
+        patient_id = query.validated_data.get("patient")
+        if can(request.user, Action.BILLING_TAKE):
+            if patient_id is None:
+                raise Invalid(_("Give the patient."), fields={"patient": [_("Required.")]})
+            packages = packages.filter(patient_id=patient_id)
+        elif patient_id is not None:
+            packages = packages.filter(patient_id=patient_id)
+        return Response(s.PackageOutput(packages, many=True).data)
 
     @extend_schema(request=s.PackageSellInput, responses={201: s.PackageOutput})
     def post(self, request: Request) -> Response:
@@ -242,10 +254,10 @@ class PackageRefund(APIView):
 
     permission_classes = [requires(Action.BILLING_TAKE)]
 
-    @extend_schema(request=s.ReasonInput, responses=s.RefundToCredit)
+    @extend_schema(request=s.PackageRefundInput, responses=s.RefundToCredit)
     def post(self, request: Request, package_id: int) -> Response:
         package = selectors.package_get_for(request.user, package_id)
-        data = validated(s.ReasonInput, request)
+        data = validated(s.PackageRefundInput, request)
         value = packages.package_refund_unused(
             actor=actor_of(request), package=package, reason=data["reason"]
         )
