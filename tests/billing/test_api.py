@@ -263,3 +263,31 @@ def test_bad_input_is_a_4xx_naming_the_field_and_saves_nothing(
     error = response.json()["error"]
     assert any(name == field or name.startswith(field + ".") for name in error["fields"]), error
     assert _state() == before
+
+
+def _queries(client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_the_lists_cost_the_same_queries_however_long_they_are(clinic, reception):
+    p = cleared_patient()
+    package_sell(actor=desk(), patient_id=p.pk, plan=plan(clinic))
+    invoice_issue(actor=desk(), patient_id=p.pk, lines=[line(), line("5.00")])
+    reception.get("/api/invoices/")  # the caller's access facts, cached from then on
+    few = (
+        _queries(reception, "/api/invoices/"),
+        _queries(reception, f"/api/packages/?patient={p.pk}"),
+    )
+    for _ in range(5):
+        package_sell(actor=desk(), patient_id=p.pk, plan=plan(clinic))
+        invoice_issue(actor=desk(), patient_id=p.pk, lines=[line(), line("5.00")])
+    many = (
+        _queries(reception, "/api/invoices/"),
+        _queries(reception, f"/api/packages/?patient={p.pk}"),
+    )
+    assert many == few and max(many) <= 6, (few, many)
