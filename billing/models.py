@@ -44,6 +44,14 @@ class BillingPolicy(models.Model):
         default=True,
         help_text=_("A cancel inside the cancellation cutoff uses one session of a package."),
     )
+    # Charged when no package session paid for the missed one (0: none).
+    no_show_fee = money_field(
+        default=Decimal("0"), help_text=_("Invoiced for a no-show no package session covered.")
+    )
+    late_cancel_fee = money_field(
+        default=Decimal("0"),
+        help_text=_("Invoiced for a cancel inside the cutoff no package session covered."),
+    )
 
     class Meta:
         verbose_name = _("billing policy")
@@ -391,3 +399,27 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.package_id}: {self.appointment_id}"
+
+
+class MissedSessionFee(models.Model):
+    """The fee invoiced for a missed session (one open per appointment); undoing the
+    no-show credits it back, and a no-show marked again is charged again."""
+
+    appointment = models.ForeignKey(
+        "appointments.Appointment", on_delete=models.PROTECT, related_name="+"
+    )
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=12, choices=RedemptionReason.choices)
+    credited = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=models.Q(credited=False),
+                name="one_open_fee_per_visit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} fee for {self.appointment_id}"

@@ -14,7 +14,7 @@ from appointments.calendar import calendar_config
 from appointments.models import Appointment
 from billing.models import RedemptionReason
 from billing.policy import billing_policy
-from billing.services import packages
+from billing.services import fees, packages
 
 
 def _completed(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
@@ -24,10 +24,12 @@ def _completed(sender: Any, *, appointment: Appointment, now: datetime, **kwargs
 def _no_show(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
     if billing_policy().no_show_redeems_session:
         packages.redeem_for(appointment, RedemptionReason.NO_SHOW)
+    fees.fee_charge(appointment, RedemptionReason.NO_SHOW)  # unless a package session paid
 
 
 def _no_show_undone(sender: Any, *, appointment: Appointment, now: datetime, **kw: Any) -> None:
     packages.redemption_reverse(appointment)
+    fees.fee_credit(appointment)
 
 
 def _cancelled(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
@@ -35,8 +37,11 @@ def _cancelled(sender: Any, *, appointment: Appointment, now: datetime, **kwargs
     called late). Appointments record no "the clinic cancelled" flag yet, so a cancel the
     clinic caused inside the cutoff is given back at the desk (package refund) by hand."""
     cutoff = timedelta(hours=calendar_config().policy.patient_cancel_cutoff_hours)
-    if appointment.start - now < cutoff and billing_policy().late_cancel_redeems_session:
+    if appointment.start - now >= cutoff:
+        return
+    if billing_policy().late_cancel_redeems_session:
         packages.redeem_for(appointment, RedemptionReason.LATE_CANCEL)
+    fees.fee_charge(appointment, RedemptionReason.LATE_CANCEL)  # unless a package session paid
 
 
 def connect() -> None:
