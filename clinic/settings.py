@@ -566,6 +566,8 @@ BILLING_PROVIDER = env.str("BILLING_PROVIDER", default="test")
 BILLING_TEST_WEBHOOK_SECRET = env.str("BILLING_TEST_WEBHOOK_SECRET", default="whsec_test_clinic")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Another address for Stripe's API (stripe-mock, or a test's local server); empty: Stripe's.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 if DJANGO_ENV == "production" and BILLING_PROVIDER == "stripe":
     STRIPE_SECRET_KEY = required("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = required("STRIPE_WEBHOOK_SECRET", "")

@@ -5,11 +5,24 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from billing.providers.base import BadSignature, PaymentIntent, PaymentProvider, ProviderEvent
+from billing.providers.base import (
+    BadSignature,
+    PaymentIntent,
+    PaymentProvider,
+    ProviderError,
+    ProviderEvent,
+)
 from billing.providers.stripe_adapter import StripeProvider
 from billing.providers.test import TestProvider
 
-__all__ = ["BadSignature", "PaymentIntent", "PaymentProvider", "ProviderEvent", "provider"]
+__all__ = [
+    "BadSignature",
+    "PaymentIntent",
+    "PaymentProvider",
+    "ProviderError",
+    "ProviderEvent",
+    "provider",
+]
 
 PROVIDERS: dict[str, type] = {"test": TestProvider, "stripe": StripeProvider}
 

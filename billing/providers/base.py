@@ -14,6 +14,10 @@ class BadSignature(Exception):
     """A webhook whose signature does not verify: answered 400, nothing recorded."""
 
 
+class ProviderError(Exception):
+    """The provider refused or could not be reached; the change it was part of rolls back."""
+
+
 @dataclass(frozen=True)
 class PaymentIntent:
     reference: str  # the provider's id of the payment

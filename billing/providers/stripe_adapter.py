@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 import stripe
 from django.conf import settings
 
-from billing.providers.base import BadSignature, PaymentIntent, ProviderEvent, minor_units
+from billing.providers.base import (
+    BadSignature,
+    PaymentIntent,
+    ProviderError,
+    ProviderEvent,
+    minor_units,
+)
 
 if TYPE_CHECKING:
     from billing.models import Payment
@@ -25,10 +31,17 @@ class StripeProvider:
     name = "stripe"
 
     def _client(self) -> stripe.StripeClient:
-        return stripe.StripeClient(settings.STRIPE_SECRET_KEY)
+        base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+        return stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses=base)
 
     def start(self, payment: Payment) -> PaymentIntent:
-        intent = self._client().payment_intents.create(
+        try:
+            return self._create_intent(payment)
+        except stripe.StripeError as exc:
+            raise ProviderError(str(exc.user_message or exc)) from exc
+
+    def _create_intent(self, payment: Payment) -> PaymentIntent:
+        intent = self._client().v1.payment_intents.create(
             params={
                 "amount": minor_units(payment.amount.amount),
                 "currency": str(payment.amount.currency).lower(),
@@ -40,9 +53,13 @@ class StripeProvider:
         return PaymentIntent(reference=intent.id, client_secret=intent.client_secret or "")
 
     def refund(self, payment: Payment, amount: Decimal) -> None:
-        self._client().refunds.create(
-            params={"payment_intent": payment.provider_ref, "amount": minor_units(amount)}
-        )
+        try:
+            self._client().v1.refunds.create(
+                params={"payment_intent": payment.provider_ref, "amount": minor_units(amount)},
+                options={"idempotency_key": f"clinic-refund-{payment.pk}-{minor_units(amount)}"},
+            )
+        except stripe.StripeError as exc:
+            raise ProviderError(str(exc.user_message or exc)) from exc
 
     def verify_webhook(self, payload: bytes, headers: dict[str, str]) -> ProviderEvent:
         try:

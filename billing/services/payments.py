@@ -20,13 +20,23 @@ from billing.models import (
 )
 from billing.money import check_currency, check_positive, money
 from billing.policy import billing_policy
-from billing.providers import PaymentIntent, provider
+from billing.providers import PaymentIntent, ProviderError, provider
 from billing.selectors import outstanding, pending_total, refunded_total
 from billing.services.invoices import check_money_role
 from billing.services.ledger import ZERO, ledger_append, ledger_tail, lock_patient
 from clinic.audit import Actor, audit_record
 from clinic.errors import Conflict, Forbidden, Invalid
 from clinic.roles import Action, can
+
+
+def _provider_call(call):
+    """The provider's answer, or a 409 saying it refused (the transaction rolls back)."""
+    try:
+        return call()
+    except ProviderError as exc:
+        raise Conflict(
+            _("The payment provider refused: %s") % exc, code="provider_refused"
+        ) from exc
 
 
 def _check_payable(invoice: Invoice, amount: Decimal) -> None:
@@ -149,7 +159,7 @@ def payment_start_online(
         provider=provider().name,
         taken_by=actor.user if actor.user.is_authenticated else None,
     )
-    intent = provider().start(payment)
+    intent = _provider_call(lambda: provider().start(payment))
     payment.provider_ref = intent.reference
     payment.save(update_fields=["provider_ref"])
     audit_record(
@@ -244,7 +254,7 @@ def refund_make(
     if payment.method == Method.CREDIT:
         to = RefundTo.CREDIT
     if payment.method == Method.ONLINE and to == RefundTo.METHOD:
-        provider().refund(payment, amount)
+        _provider_call(lambda: provider().refund(payment, amount))
     refund = Refund.objects.create(
         payment=payment,
         amount=money(amount),
