@@ -251,8 +251,7 @@ def refund_make(
     lock_patient(payment.patient_id)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     _check_refund(actor, payment, amount)
-    if payment.method == Method.CREDIT:
-        to = RefundTo.CREDIT
+    to = RefundTo.CREDIT if payment.method == Method.CREDIT else to
     if payment.method == Method.ONLINE and to == RefundTo.METHOD:
         _provider_call(lambda: provider().refund(payment, amount))
     refund = Refund.objects.create(
@@ -262,15 +261,7 @@ def refund_make(
         reason=reason[:300],
         made_by=actor.user if actor.user.is_authenticated else None,
     )
-    ledger_append(
-        patient_id=payment.patient_id,
-        kind=EntryKind.REFUND,
-        owed_change=amount,
-        credit_change=amount if to == RefundTo.CREDIT else ZERO,
-        invoice_id=payment.invoice_id,
-        payment=payment,
-        refund=refund,
-    )
+    _record_refund(refund, payment, amount, to)
     audit_record(
         actor,
         action="refund.make",
@@ -282,3 +273,16 @@ def refund_make(
         reason=reason[:300],
     )
     return refund
+
+
+def _record_refund(refund: Refund, payment: Payment, amount: Decimal, to: str) -> None:
+    """What the patient owes goes back up; a refund to credit also adds to their credit."""
+    ledger_append(
+        patient_id=payment.patient_id,
+        kind=EntryKind.REFUND,
+        owed_change=amount,
+        credit_change=amount if to == RefundTo.CREDIT else ZERO,
+        invoice_id=payment.invoice_id,
+        payment=payment,
+        refund=refund,
+    )
