@@ -30,4 +30,6 @@ appointment_rescheduled = Signal()
 course_rescheduled = Signal()
 appointment_cancelled = Signal()  # appointment, now
 appointment_completed = Signal()  # appointment, now
+appointment_no_show = Signal()  # appointment, now
+appointment_no_show_undone = Signal()  # appointment, now
 waitlist_offer_made = Signal()  # offer (entry, patient and treatment loaded), now

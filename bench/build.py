@@ -228,6 +228,11 @@ def main() -> None:
     with transaction.atomic():
         info = build(args.past)
     info["bookings"] = free_consultation_slots(info, 20_000)  # about 260 days of free rooms
+    # Row P: sessions that took place, each checked out once (invoice, payment, receipt).
+    done = Appointment.objects.filter(status="completed").order_by("-start")
+    info["checkouts"] = [
+        {"appointment": pk, "method": "cash"} for pk in done.values_list("id", flat=True)[:20_000]
+    ]
     args.out.write_text(json.dumps(info))
     print(f"bench clinic: {info['past']} past, {info['future']} future appointments")
 

@@ -216,8 +216,27 @@ def load_rows(info: dict, seconds: int, tmp: Path, info_path: Path) -> list[Row]
         ).items():
             setattr(row_w, key, value)
         judge(row_w, base, 0.20)
+        row_p = checkout_row(info, tmp, base, seconds)
         row_d = desk_row(info_path, base, seconds)
-    return [base, r_a1, r_a14, row_w, row_d]
+    return [base, r_a1, r_a14, row_w, row_p, row_d]
+
+
+def checkout_row(info: dict, tmp: Path, base: Row, seconds: int) -> Row:
+    """Row P: POST /api/checkout/ by a staff token, each request a different past session:
+    the invoice, the cash payment and the receipt email queued, in one transaction."""
+    script = ROOT / "bench" / "checkout.lua"
+    bodies = info["checkouts"]
+    warm, main_part = tmp / "checkouts-warm.jsonl", tmp / "checkouts.jsonl"
+    warm.write_text("\n".join(json.dumps(b) for b in bodies[:2000]) + "\n")
+    main_part.write_text("\n".join(json.dumps(b) for b in bodies[2000:]) + "\n")
+    wrk("/api/checkout/", seconds=2, script=script, script_args=[str(warm), info["token"]])
+    row = Row("P", "POST /api/checkout/ (staff token)", ">= 0.15 x B, 0 err")
+    args = [str(main_part), info["token"]]
+    for key, value in wrk(
+        "/api/checkout/", seconds=seconds, script=script, script_args=args
+    ).items():
+        setattr(row, key, value)
+    return judge(row, base, 0.15)
 
 
 def desk_session(info_path: Path) -> dict:

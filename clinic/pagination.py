@@ -37,7 +37,9 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
     def _number(request: Request, name: str, low: int, high: int) -> int | None:
         if name not in request.query_params:
             return None
-        text = request.query_params[name]
+        given = request.query_params.getlist(name)
+        # `?limit=3&limit=x` read as its last value would hide the bad one: one value only.
+        text = given[0] if len(given) == 1 else ""
         value = int(text) if _DIGITS.fullmatch(text) else None
         if value is None or not low <= value <= high:
             raise ValidationError(

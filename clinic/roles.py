@@ -53,6 +53,9 @@ class Action(StrEnum):
     MESSAGE_PREFERENCES = "messages.preferences"  # a patient's own reminder channels
     DESK_VIEW = "desk.view"  # the reception desk: day and week grids, patients, waitlist
     CHART_VIEW = "chart.view"  # the dermatologist's chart pages (clinical notes)
+    BILLING_VIEW = "billing.view"  # invoices, payments, packages, balance (patients: own)
+    BILLING_TAKE = "billing.take"  # invoice, take payments, sell packages, refund to a limit
+    BILLING_REFUND_ANY = "billing.refund_any"  # refunds above the reception's limit
 
 
 # Which roles may take each action on any object, and which only on their own records.
@@ -81,6 +84,10 @@ _ANY: dict[Action, frozenset[Role]] = {
     Action.MESSAGES_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.DESK_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.CHART_VIEW: CLINICAL_ROLES,
+    # Dermatologists see no money (SPEC S9).
+    Action.BILLING_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
+    Action.BILLING_TAKE: frozenset({Role.RECEPTION, Role.MANAGER}),
+    Action.BILLING_REFUND_ANY: frozenset({Role.MANAGER}),
 }
 _OWN: frozenset[Action] = frozenset(
     {
@@ -96,6 +103,7 @@ _OWN: frozenset[Action] = frozenset(
         Action.APPOINTMENT_CHANGE,
         Action.MESSAGE_PREFERENCES,
         Action.PRIVACY_SELF,
+        Action.BILLING_VIEW,
     }
 )
 

@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "patients",
     "appointments",
     "messaging",
+    "djmoney",
+    "billing",
     "chart",
     "desk",
     "reports",
@@ -440,6 +442,8 @@ SPECTACULAR_SETTINGS = {
         "WaitlistStatusEnum": "appointments.models.WaitlistStatus",
         "WaitlistOfferStatusEnum": "appointments.models.OfferStatus",
         "MessageStatusEnum": "messaging.models.MessageStatus",
+        "PaymentMethodEnum": "billing.models.Method",
+        "InvoiceLineKindEnum": "billing.models.LineKind",
     },
 }
 
@@ -546,6 +550,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes.apps": {"level": "WARNING"},  # its start-up banner, on every command
         "django_guid": {"level": "WARNING"},  # a line per request and task otherwise
+        "weasyprint": {"level": "WARNING"},  # progress lines for every PDF otherwise
+        "fontTools": {"level": "WARNING"},  # WeasyPrint's font subsetting, likewise
     },
 }
 
@@ -567,3 +573,21 @@ if SENTRY_DSN:
         include_local_variables=False,
         traces_sample_rate=0.0,
     )
+
+
+# Money (billing): exact decimals with a currency, never floats. One clinic, one currency.
+CLINIC_CURRENCY = env.str("CLINIC_CURRENCY", default="UAH")
+DEFAULT_CURRENCY = CLINIC_CURRENCY
+CURRENCIES = (CLINIC_CURRENCY,)
+CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="Kyiv, Ukraine")
+CLINIC_TAX_ID = env.str("CLINIC_TAX_ID", default="")
+# Online payments: "test" (development and tests: no money moves) or "stripe".
+BILLING_PROVIDER = env.str("BILLING_PROVIDER", default="test")
+BILLING_TEST_WEBHOOK_SECRET = env.str("BILLING_TEST_WEBHOOK_SECRET", default="whsec_test_clinic")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Another address for Stripe's API (stripe-mock, or a test's local server); empty: Stripe's.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+if DJANGO_ENV == "production" and BILLING_PROVIDER == "stripe":
+    STRIPE_SECRET_KEY = required("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = required("STRIPE_WEBHOOK_SECRET", "")

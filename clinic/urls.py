@@ -18,6 +18,7 @@ api_patterns = [
     path("", include("appointments.api_urls")),
     path("", include("chart.api_urls")),
     path("", include("messaging.api_urls")),
+    path("", include("billing.api_urls")),
     # Anything else under /api/ is a JSON 404 in the shared error shape, DEBUG or not.
     re_path(r"^.*$", errors.api_not_found, name="not-found"),
 ]
@@ -32,6 +33,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("messages/", include("messaging.urls")),  # outbox: links, staff list
     path("accounts/", include("allauth.urls")),
+    path("me/billing/", include("billing.urls")),  # a patient's invoices and packages
     path("me/", include("patients.urls")),
     path("desk/", include("desk.urls")),  # reception
     path("chart/", include("chart.urls")),  # dermatologists

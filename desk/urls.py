@@ -4,7 +4,7 @@ manager only; other roles get 403."""
 
 from django.urls import path
 
-from desk.views import appointments, course, day, drop, patients, waitlist
+from desk.views import appointments, checkout, course, day, drop, patients, waitlist
 
 app_name = "desk"
 urlpatterns = [
@@ -23,6 +23,9 @@ urlpatterns = [
     path("appointments/<int:pk>/move/", appointments.move, name="move"),
     path("appointments/<int:pk>/drop/", drop.drop, name="drop"),
     path("appointments/<int:pk>/cancel/", appointments.cancel, name="cancel"),
+    path("appointments/<int:pk>/checkout/", checkout.checkout, name="checkout"),
+    path("invoices/<int:pk>/", checkout.invoice, name="invoice"),
+    path("invoices/<int:pk>/receipt.pdf", checkout.receipt, name="receipt"),
     path("waitlist/", waitlist.waitlist, name="waitlist"),
     path("waitlist/offers/<int:pk>/accept/", waitlist.offer_accept, name="offer-accept"),
 ]

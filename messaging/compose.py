@@ -9,6 +9,7 @@ templates/emails/<kind>.txt (email) and templates/messages/sms/<kind>.txt (SMS).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.mime.text import MIMEText
 from typing import Any
@@ -35,6 +36,15 @@ from messaging.sms import Sms
 from messaging.surveys import survey_url
 from messaging.unsubscribe import WISH_OF, unsubscribe_url
 from treatments.models import Treatment
+
+# Files an app above messaging attaches to its own kind of message (billing: the receipt
+# PDF), registered in that app's ready(): messaging cannot import it.
+Attachment = tuple[str, bytes, str]  # file name, content, MIME type
+_ATTACHERS: dict[str, Callable[[Message], list[Attachment]]] = {}
+
+
+def register_attachments(kind: str, attacher: Callable[[Message], list[Attachment]]) -> None:
+    _ATTACHERS[kind] = attacher
 
 
 def mail_domain() -> str:
@@ -206,6 +216,8 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
         context.update(_follow_up(message))
     elif message.kind == MessageKind.MOVE:
         context.update(_move(message))
+    elif message.kind == MessageKind.RECEIPT:
+        context["number"] = message.context.get("number", "")
     return context
 
 
@@ -283,6 +295,7 @@ def _subject(kind: str, c: dict[str, Any]) -> str:
         MessageKind.RECALL: _("Time for a maintenance session of %(treatment)s"),
         MessageKind.SURVEY: _("How was your course of %(treatment)s?"),
         MessageKind.MOVE: _("Moved: %(treatment)s, now on %(date)s at %(time)s"),
+        MessageKind.RECEIPT: _("Your receipt %(number)s"),
     }
     if kind == MessageKind.MOVE and c.get("course"):
         return f"{settings.CLINIC_NAME}: " + _("Your course of %(treatment)s: new times") % c
@@ -327,6 +340,8 @@ def compose_email(message: Message, now: datetime | None = None) -> EmailMessage
         )
         if message.kind in CALENDAR_KINDS:
             email.attach(_calendar_part(message))
+        for name, content, mimetype in _ATTACHERS.get(message.kind, lambda m: [])(message):
+            email.attach(name, content, mimetype)
     return email
 
 

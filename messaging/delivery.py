@@ -324,7 +324,9 @@ def _next_attempt(message: Message, permanent: bool) -> tuple[str, datetime]:
 def why_not(message: Message, now: datetime) -> tuple[str, str] | None:
     """Why this message must not go now (status, reason), or None."""
     patient = message.patient
-    if message.channel == MessageChannel.EMAIL and not (patient.remind_by_email and patient.email):
+    # A receipt is asked for at the desk, not a reminder: it needs only the address.
+    wants_email = patient.remind_by_email or message.kind == MessageKind.RECEIPT
+    if message.channel == MessageChannel.EMAIL and not (wants_email and patient.email):
         return MessageStatus.SKIPPED, gettext_noop("The patient switched email messages off.")
     if message.channel == MessageChannel.SMS and not (patient.remind_by_sms and patient.phone):
         return MessageStatus.SKIPPED, gettext_noop("The patient switched SMS messages off.")

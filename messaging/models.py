@@ -27,6 +27,7 @@ class MessageKind(models.TextChoices):
     RECALL = "recall", _("Recall for a maintenance session")
     SURVEY = "survey", _("Feedback survey")
     MOVE = "move", _("Move notice")
+    RECEIPT = "receipt", _("Receipt")
 
 
 class MessageChannel(models.TextChoices):

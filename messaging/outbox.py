@@ -337,3 +337,23 @@ def enqueue_waitlist_offer(
     ]
     _save(rows)
     return list(Message.objects.filter(key=key[:120], kind=MessageKind.WAITLIST_OFFER))
+
+
+def enqueue_receipt(
+    *, patient: Patient, key: str, number: str, now: datetime | None = None
+) -> bool:
+    """A receipt by email (billing attaches the PDF when it is sent). `key` identifies the
+    document: queueing it twice yields one message. Call it inside the transaction that
+    issues the document. False when the patient has no email to send it to."""
+    if not patient.email:
+        return False
+    row = build_row(
+        patient.pk,
+        MessageChannel.EMAIL,
+        MessageKind.RECEIPT,
+        now or timezone.now(),
+        key=key[:120],
+        context={"number": number},
+    )
+    _save([row])
+    return True

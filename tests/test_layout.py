@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import ROOT, VENV_BIN
 
 APPS = ["clinic", "treatments", "patients", "appointments", "messaging", "desk", "chart"]
-APPS += ["reports", "demo"]
+APPS += ["billing", "reports", "demo"]
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:

@@ -172,7 +172,10 @@ def appointment_mark_no_show(
         )
     if appointment.start > now:
         raise Invalid(_("A no-show can be marked only after the start time."), code="not_started")
-    return _set_status(appointment, actor, Status.NO_SHOW, "", now)
+    _set_status(appointment, actor, Status.NO_SHOW, "", now)
+    # A package session kept per the clinic's policy (billing).
+    events.appointment_no_show.send(Appointment, appointment=appointment, now=now)
+    return appointment
 
 
 def no_show_undoable(appointment: Appointment, now: datetime) -> bool:
@@ -189,7 +192,7 @@ def no_show_undoable(appointment: Appointment, now: datetime) -> bool:
 def appointment_undo_no_show(
     *, actor: Actor, appointment: Appointment, now: datetime | None = None
 ) -> Appointment:
-    """Back to booked: marking a no-show has no other effect to reverse."""
+    """Back to booked; a package session the no-show used is given back (billing)."""
     _front_desk(actor, appointment)
     appointment = _locked(appointment)
     now = now or timezone.now()
@@ -199,7 +202,9 @@ def appointment_undo_no_show(
         raise Conflict(
             _("A no-show can be undone only on the day it was marked."), code="undo_too_late"
         )
-    return _set_status(appointment, actor, Status.BOOKED, "", now)
+    _set_status(appointment, actor, Status.BOOKED, "", now)
+    events.appointment_no_show_undone.send(Appointment, appointment=appointment, now=now)
+    return appointment
 
 
 @transaction.atomic

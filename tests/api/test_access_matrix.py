@@ -14,11 +14,17 @@ second factor), because the rule must hold whatever authenticates the request.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from rest_framework.test import APIClient
 
 from appointments.models import Appointment, Course, SessionRecord, WaitlistEntry, WaitlistOffer
+from billing.models import PackagePlan
+from billing.services.invoices import LineInput, invoice_issue
+from billing.services.packages import package_sell
+from billing.services.payments import payment_take
+from clinic.audit import Actor
 from clinic.roles import Role, roles_of
 from clinic.tokens import api_token_issue
 from tests.appointments.clinic_setup import (
@@ -127,6 +133,22 @@ MATRIX: list[tuple[str, str, str, dict | None, list]] = [
         {},
         [A, F, F, F, OK, F],
     ),
+    # Money (billing): dermatologists see none; patients their own, and pay online.
+    ("invoices", "get", "/api/invoices/", None, [A, OK, OK, OK, F, OK]),
+    ("issue invoice", "post", "/api/invoices/", {}, [A, F, F, OK, F, OK]),
+    ("invoice", "get", "/api/invoices/{invoice}/", None, [A, OK, N, OK, F, OK]),
+    ("receipt", "get", "/api/invoices/{invoice}/receipt/", None, [A, OK, N, OK, F, OK]),
+    ("credit note", "post", "/api/invoices/{invoice}/credit-notes/", {}, [A, F, F, OK, F, OK]),
+    ("pay invoice", "post", "/api/invoices/{invoice}/payments/", {}, [A, OK, N, OK, F, OK]),
+    ("refund", "post", "/api/payments/{payment}/refunds/", {}, [A, F, F, OK, F, OK]),
+    ("packages", "get", "/api/packages/", None, [A, OK, OK, OK, F, OK]),
+    ("sell package", "post", "/api/packages/", {}, [A, F, F, OK, F, OK]),
+    ("redeem package", "post", "/api/packages/{package}/redeem/", {}, [A, F, F, OK, F, OK]),
+    ("refund package", "post", "/api/packages/{package}/refund/", {}, [A, F, F, OK, F, OK]),
+    ("balance", "get", "/api/patients/{pid}/balance/", None, [A, OK, N, OK, F, OK]),
+    ("checkout", "post", "/api/checkout/", {}, [A, F, F, OK, F, OK]),
+    # The provider's webhook takes no credential: its signature is its authority (400).
+    ("provider webhook", "post", "/api/billing/webhooks/test/", {}, [OK] * 6),
 ]
 
 
@@ -173,6 +195,7 @@ def world(db):
     entry = WaitlistEntry.objects.create(
         patient=own, treatment=clinic.consultation, earliest=days_ahead(1), latest=days_ahead(9)
     )
+    money = _money(own, clinic)
     offer = WaitlistOffer.objects.create(
         entry=entry,
         start=local(days_ahead(5), 11),
@@ -190,8 +213,21 @@ def world(db):
         "face": clinic.face.pk,
         "d1": days_ahead(1),
         "d2": days_ahead(2),
+        **money,
     }
     return {"own": own, "other": other, "ids": ids}
+
+
+def _money(own, clinic) -> dict:
+    """An invoice of the patient's, partly paid, and a package of theirs."""
+    desk = Actor(user=staff(Role.RECEPTION))
+    fee = LineInput(kind="fee", description="Fee", unit_price=Decimal("100.00"))
+    invoice = invoice_issue(actor=desk, patient_id=own.pk, lines=[fee])
+    payment = payment_take(actor=desk, invoice=invoice, method="cash", amount=Decimal("50.00"))
+    plan = PackagePlan.objects.create(name="Face x10", sessions=10, price=Decimal("9000.00"))
+    plan.treatments.set([clinic.face])
+    package = package_sell(actor=desk, patient_id=own.pk, plan=plan)
+    return {"invoice": invoice.pk, "payment": payment.pk, "package": package.pk}
 
 
 def caller(column: str, world: dict):
@@ -267,7 +303,8 @@ def test_staff_without_an_authenticator_app_are_refused_everywhere(
     if name == "schema":
         path += "?format=json"  # the refusal in JSON, not the schema's YAML
     response = getattr(client, method)(path.format(**world["ids"]), body, format="json")
-    if name == "get token" and kind == "token":  # it takes no credential: it only opens
+    # Neither takes a credential: they only open (the webhook to check its signature).
+    if name in ("get token", "provider webhook") and kind == "token":
         check(response, name, NO_2FA, OK)
         return
     check(response, name, NO_2FA, F)

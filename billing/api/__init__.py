@@ -1,0 +1,1 @@
+"""Billing API: invoices, payments, refunds, packages, checkout, the provider webhook."""

@@ -1,0 +1,254 @@
+"""Input (strict: clinic.api.StrictSerializer) and output of the billing API. Amounts are
+JSON strings with two decimals ("1200.00"), never numbers: no float ever touches money."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from billing.models import (
+    Invoice,
+    InvoiceLine,
+    LineKind,
+    Method,
+    Package,
+    Payment,
+    Refund,
+    RefundTo,
+)
+from clinic.api import IdField, StrictSerializer
+
+CENT = Decimal("0.01")
+
+
+def amount_field(**kwargs) -> serializers.DecimalField:
+    kwargs.setdefault("min_value", CENT)
+    return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+class CurrencyField(serializers.CharField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_length", 3)
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("help_text", _("ISO 4217 code; the clinic's currency only."))
+        super().__init__(**kwargs)
+
+
+class LineInput(StrictSerializer):
+    kind = serializers.ChoiceField(choices=LineKind.choices, default=LineKind.PRODUCT)
+    description = serializers.CharField(max_length=200)
+    treatment = IdField(required=False)
+    quantity = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    unit_price = amount_field(min_value=Decimal("0"))
+    discount = amount_field(min_value=Decimal("0"), required=False, default=Decimal("0"))
+    tax_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        required=False,
+        default=Decimal("0"),
+    )
+
+
+class InvoiceInput(StrictSerializer):
+    patient = IdField()
+    lines = LineInput(many=True, allow_empty=False, max_length=100)
+    appointment = IdField(required=False)
+    currency = CurrencyField()
+
+
+class CreditNoteInput(StrictSerializer):
+    amount = amount_field()
+    reason = serializers.CharField(max_length=300)
+    currency = CurrencyField()
+
+
+class PaymentInput(StrictSerializer):
+    method = serializers.ChoiceField(choices=Method.choices)
+    amount = amount_field()
+    reference = serializers.CharField(max_length=100, required=False, default="")
+    currency = CurrencyField()
+
+
+class RefundInput(StrictSerializer):
+    amount = amount_field()
+    to = serializers.ChoiceField(choices=RefundTo.choices, default=RefundTo.METHOD)
+    reason = serializers.CharField(max_length=300)
+    currency = CurrencyField()
+
+
+class PackageQuery(StrictSerializer):
+    json_types = False  # a query string: all text
+    patient = IdField(required=False, help_text=_("Whose packages (staff: required)."))
+
+
+class PackageSellInput(StrictSerializer):
+    patient = IdField()
+    plan = IdField()
+    currency = CurrencyField()
+
+
+class RedeemInput(StrictSerializer):
+    appointment = IdField()
+
+
+class PackageRefundInput(StrictSerializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class CheckoutInput(StrictSerializer):
+    appointment = IdField()
+    method = serializers.ChoiceField(
+        choices=Method.choices, required=False, help_text=_("Not online: that is the patient's.")
+    )
+    amount = amount_field(required=False, help_text=_("Less than the total: a partial payment."))
+    package = IdField(required=False)
+    lines = LineInput(many=True, required=False, max_length=100)
+    email_receipt = serializers.BooleanField(default=True)
+    currency = CurrencyField()
+
+
+class MoneyOut(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+
+    def to_representation(self, instance):
+        return {"amount": f"{instance.amount:.2f}", "currency": str(instance.currency)}
+
+
+class LineOutput(serializers.ModelSerializer):
+    unit_price = MoneyOut()
+    discount = MoneyOut()
+    tax = MoneyOut()
+    total = MoneyOut()
+
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "id",
+            "kind",
+            "description",
+            "treatment",
+            "quantity",
+            "unit_price",
+            "discount",
+            "tax_rate",
+            "tax",
+            "total",
+        ]
+
+
+class InvoiceOutput(serializers.ModelSerializer):
+    lines = LineOutput(many=True)
+    subtotal = MoneyOut()
+    discount = MoneyOut()
+    tax = MoneyOut()
+    total = MoneyOut()
+    corrects = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "patient",
+            "appointment",
+            "corrects",
+            "issued_at",
+            "subtotal",
+            "discount",
+            "tax",
+            "total",
+            "lines",
+        ]
+
+
+class PaymentOutput(serializers.ModelSerializer):
+    amount = MoneyOut()
+    client_secret = serializers.CharField(required=False, help_text=_("Online: to confirm it."))
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "invoice",
+            "patient",
+            "method",
+            "amount",
+            "status",
+            "reference",
+            "provider",
+            "provider_ref",
+            "failure_reason",
+            "created_at",
+            "settled_at",
+            "client_secret",
+        ]
+
+
+class RefundOutput(serializers.ModelSerializer):
+    amount = MoneyOut()
+
+    class Meta:
+        model = Refund
+        fields = ["id", "payment", "amount", "to", "reason", "created_at"]
+
+
+class PackageOutput(serializers.ModelSerializer):
+    plan_name = serializers.CharField(source="plan.name")
+    invoice_number = serializers.CharField(source="invoice.number")
+    price = MoneyOut()
+    sessions_left = serializers.IntegerField()
+
+    class Meta:
+        model = Package
+        fields = [
+            "id",
+            "patient",
+            "plan",
+            "plan_name",
+            "invoice",
+            "invoice_number",
+            "sessions_total",
+            "sessions_used",
+            "sessions_left",
+            "price",
+            "expires_on",
+            "status",
+            "sold_at",
+        ]
+
+
+class RedemptionOutput(serializers.Serializer):
+    package = serializers.IntegerField(source="package_id")
+    appointment = serializers.IntegerField(source="appointment_id")
+    reason = serializers.CharField()
+    sessions_left = serializers.IntegerField(source="package.sessions_left")
+
+
+class BalanceOutput(serializers.Serializer):
+    patient = serializers.IntegerField()
+    owed = serializers.DecimalField(max_digits=12, decimal_places=2)
+    credit = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+
+
+class CheckoutOutput(serializers.Serializer):
+    invoice = InvoiceOutput()
+    payment = PaymentOutput(allow_null=True)
+    redemption = RedemptionOutput(allow_null=True)
+    receipt_queued = serializers.BooleanField()
+
+
+class RefundToCredit(serializers.Serializer):
+    package = serializers.IntegerField()
+    credited = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class WebhookOutput(serializers.Serializer):
+    received = serializers.BooleanField()

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BillingConfig(AppConfig):
+    name = "billing"
+    verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        from billing import receipts, receivers
+        from messaging.compose import register_attachments
+        from messaging.models import MessageKind
+
+        receivers.connect()
+        register_attachments(MessageKind.RECEIPT, receipts.receipt_attachments)

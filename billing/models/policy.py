@@ -1,0 +1,41 @@
+"""The manager's money rules (one row, edited in the admin)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from billing.models.fields import money_field
+
+
+class BillingPolicy(models.Model):
+    """The manager's money rules (one row, edited in the admin)."""
+
+    reception_refund_limit = money_field(
+        default=Decimal("2000.00"),
+        help_text=_("Reception may refund up to this per refund; the manager above it."),
+    )
+    no_show_redeems_session = models.BooleanField(
+        default=True, help_text=_("A no-show uses one session of the patient's package.")
+    )
+    late_cancel_redeems_session = models.BooleanField(
+        default=True,
+        help_text=_("A cancel inside the cancellation cutoff uses one session of a package."),
+    )
+    # Charged when no package session paid for the missed one (0: none).
+    no_show_fee = money_field(
+        default=Decimal("0"), help_text=_("Invoiced for a no-show no package session covered.")
+    )
+    late_cancel_fee = money_field(
+        default=Decimal("0"),
+        help_text=_("Invoiced for a cancel inside the cutoff no package session covered."),
+    )
+
+    class Meta:
+        verbose_name = _("billing policy")
+        verbose_name_plural = _("billing policy")
+
+    def __str__(self) -> str:
+        return str(_("Billing policy"))

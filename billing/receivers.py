@@ -1,0 +1,54 @@
+"""The booking events (appointments.events) that use package sessions.
+
+Each receiver runs inside the transaction of the change that sent the event, so a
+redemption commits or rolls back with the completion, no-show or cancellation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from appointments import events
+from appointments.calendar import calendar_config
+from appointments.models import Appointment
+from billing.models import RedemptionReason
+from billing.policy import billing_policy
+from billing.services import fees, packages
+
+
+def _completed(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
+    packages.redeem_for(appointment, RedemptionReason.COMPLETED)
+
+
+def _no_show(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
+    if billing_policy().no_show_redeems_session:
+        packages.redeem_for(appointment, RedemptionReason.NO_SHOW)
+    fees.fee_charge(appointment, RedemptionReason.NO_SHOW)  # unless a package session paid
+
+
+def _no_show_undone(sender: Any, *, appointment: Appointment, now: datetime, **kw: Any) -> None:
+    packages.redemption_reverse(appointment)
+    fees.fee_credit(appointment)
+
+
+def _cancelled(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
+    """A cancel inside the patient's cutoff (which only staff can make, for a patient who
+    called late). Appointments record no "the clinic cancelled" flag yet, so a cancel the
+    clinic caused inside the cutoff is given back at the desk (package refund) by hand."""
+    cutoff = timedelta(hours=calendar_config().policy.patient_cancel_cutoff_hours)
+    if appointment.start - now >= cutoff:
+        return
+    if billing_policy().late_cancel_redeems_session:
+        packages.redeem_for(appointment, RedemptionReason.LATE_CANCEL)
+    fees.fee_charge(appointment, RedemptionReason.LATE_CANCEL)  # unless a package session paid
+
+
+def connect() -> None:
+    for signal, receiver in (
+        (events.appointment_completed, _completed),
+        (events.appointment_no_show, _no_show),
+        (events.appointment_no_show_undone, _no_show_undone),
+        (events.appointment_cancelled, _cancelled),
+    ):
+        signal.connect(receiver, dispatch_uid=f"billing.{receiver.__name__}")

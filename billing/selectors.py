@@ -1,0 +1,136 @@
+"""Reads of money that pages and the API share, scoped to who asks: a patient sees their
+own, reception and the manager everyone's, a dermatologist nothing (404 on a getter,
+403 at the door: clinic.roles.Action.BILLING_VIEW)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+from django.http import Http404
+
+from billing.models import (
+    Invoice,
+    LedgerEntry,
+    Package,
+    PackagePlan,
+    Payment,
+    PaymentStatus,
+    Refund,
+)
+from clinic.roles import Action, can, is_staff_member, patient_id_of
+
+ZERO = Decimal("0.00")
+
+
+def _scoped(queryset: QuerySet, user) -> QuerySet:
+    if is_staff_member(user):
+        return queryset if can(user, Action.BILLING_VIEW) else queryset.none()
+    own = patient_id_of(user)
+    return queryset.filter(patient_id=own) if own is not None else queryset.none()
+
+
+def invoice_list(user) -> QuerySet[Invoice]:
+    return _scoped(
+        Invoice.objects.select_related("patient", "corrects").prefetch_related("lines"), user
+    )
+
+
+def invoice_get_for(user, invoice_id: int, *, lock: bool = False) -> Invoice:
+    found = invoice_list(user).filter(pk=invoice_id)
+    found = found.select_for_update(of=("self",)) if lock else found
+    invoice = found.first()
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def payment_get_for(user, payment_id: int) -> Payment:
+    payment = _scoped(Payment.objects.select_related("invoice"), user).filter(pk=payment_id).first()
+    if payment is None:
+        raise Http404
+    return payment
+
+
+def package_list(user) -> QuerySet[Package]:
+    return _scoped(Package.objects.select_related("plan", "invoice"), user)
+
+
+def package_get_for(user, package_id: int) -> Package:
+    package = package_list(user).filter(pk=package_id).first()
+    if package is None:
+        raise Http404
+    return package
+
+
+def plan_get(plan_id: int) -> PackagePlan:
+    plan = PackagePlan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+@dataclass(frozen=True)
+class Balance:
+    owed: Decimal  # positive: the patient owes the clinic; negative: the clinic owes them
+    credit: Decimal
+
+
+def balance_of(patient_id: int) -> Balance:
+    tail = (
+        LedgerEntry.objects.filter(patient_id=patient_id)
+        .order_by("-seq")
+        .values_list("owed_after", "credit_after")
+        .first()
+    )
+    return Balance(*tail) if tail else Balance(Decimal("0.00"), Decimal("0.00"))
+
+
+def credited_total(invoice: Invoice) -> Decimal:
+    found = Invoice.objects.filter(corrects=invoice).aggregate(s=Sum("total"))["s"]
+    return found or ZERO
+
+
+def refunded_total(payment: Payment) -> Decimal:
+    return payment.refunds.aggregate(s=Sum("amount"))["s"] or ZERO
+
+
+def paid_total(invoice: Invoice) -> Decimal:
+    """What the patient paid on the invoice, net of refunds."""
+    paid = invoice.payments.filter(status=PaymentStatus.SUCCEEDED).aggregate(s=Sum("amount"))["s"]
+    refunded = Refund.objects.filter(payment__invoice=invoice).aggregate(s=Sum("amount"))["s"]
+    return (paid or ZERO) - (refunded or ZERO)
+
+
+def pending_total(invoice: Invoice) -> Decimal:
+    found = invoice.payments.filter(status=PaymentStatus.PENDING).aggregate(s=Sum("amount"))["s"]
+    return found or ZERO
+
+
+def outstanding(invoice: Invoice) -> Decimal:
+    return invoice.total.amount - credited_total(invoice) - paid_total(invoice)
+
+
+def packages_for_session(appointment) -> QuerySet[Package]:
+    """The patient's packages that could pay for this session: active, not expired on its
+    day, with sessions left, covering its treatment; soonest to expire first."""
+    from django.db.models import F
+
+    from appointments.calendar import local_date
+
+    return (
+        Package.objects.filter(
+            patient_id=appointment.patient_id,
+            status="active",
+            expires_on__gte=local_date(appointment.start),
+            sessions_used__lt=F("sessions_total"),
+            plan__treatments=appointment.treatment_id,
+        )
+        .select_related("plan")
+        .order_by("expires_on", "id")
+    )
+
+
+def visit_invoice(appointment_id: int) -> Invoice | None:
+    return Invoice.objects.filter(appointment_id=appointment_id, kind="invoice").first()

@@ -1,0 +1,120 @@
+"""Checkout at the desk after a session: complete it, use a package session, invoice the
+rest, take the payment and queue the receipt, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from appointments.models import Appointment, Status
+from appointments.services.status import appointment_complete
+from billing.models import Invoice, LineKind, Package, Payment, Redemption
+from billing.money import check_currency
+from billing.receipts import receipt_queue
+from billing.services.invoices import LineInput, check_money_role, invoice_issue_in
+from billing.services.ledger import ZERO, lock_patient
+from billing.services.packages import redeem_locked
+from billing.services.payments import payment_take_in
+from clinic.audit import Actor
+from clinic.errors import Conflict, Invalid
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    invoice: Invoice
+    payment: Payment | None
+    redemption: Redemption | None
+    receipt_queued: bool
+
+
+def _ready(appointment_id: int, actor: Actor) -> Appointment:
+    appointment = Appointment.objects.select_related("treatment").get(pk=appointment_id)
+    if appointment.status == Status.CHECKED_IN:
+        appointment = appointment_complete(actor=actor, appointment=appointment)
+    elif appointment.status != Status.COMPLETED:
+        raise Conflict(
+            _("Checkout follows a session: check the patient in first."),
+            code="not_checked_in",
+            fields={"appointment": [_("This session has not taken place.")]},
+        )
+    return appointment
+
+
+def _redeem(appointment: Appointment, package_id: int | None) -> Redemption | None:
+    found = Redemption.objects.filter(appointment=appointment).select_related("package__plan")
+    if found.exists() or package_id is None:
+        return found.first()
+    package = Package.objects.select_for_update().select_related("plan").filter(pk=package_id)
+    if not package.exists():
+        raise Invalid(_("No such package."), fields={"package": [_("No such package.")]})
+    return redeem_locked(package.get(), appointment, "desk")
+
+
+def _session_line(appointment: Appointment, redemption: Redemption | None) -> LineInput:
+    price = appointment.treatment.price
+    prepaid = price if redemption is not None else ZERO
+    description = appointment.treatment.name
+    if redemption is not None:
+        description = _("%(treatment)s (prepaid: %(package)s)") % {
+            "treatment": description,
+            "package": redemption.package.plan.name,
+        }
+    return LineInput(
+        kind=LineKind.TREATMENT,
+        description=description,
+        unit_price=price,
+        discount=prepaid,
+        treatment_id=appointment.treatment_id,
+    )
+
+
+@transaction.atomic(durable=True)
+def checkout(
+    *,
+    actor: Actor,
+    appointment_id: int,
+    method: str | None = None,
+    amount: Decimal | None = None,
+    package_id: int | None = None,
+    extra_lines: Sequence[LineInput] = (),
+    email_receipt: bool = True,
+    currency_code: str | None = None,
+) -> CheckoutResult:
+    """`amount` defaults to the whole total; less is a partial payment, the rest stays
+    owed. No `method`: nothing paid now (the invoice stays open)."""
+    check_money_role(actor)
+    check_currency(currency_code)
+    patient_id = Appointment.objects.values_list("patient_id", flat=True).get(pk=appointment_id)
+    lock_patient(patient_id)
+    appointment = _ready(appointment_id, actor)
+    redemption = _redeem(appointment, package_id)
+    lines = [_session_line(appointment, redemption), *extra_lines]
+    if Invoice.objects.filter(appointment=appointment, kind="invoice").exists():
+        raise Conflict(
+            _("This session is checked out already."),
+            code="already_checked_out",
+            fields={"appointment": [_("Invoiced already.")]},
+        )
+    invoice = invoice_issue_in(
+        actor, patient_id=patient_id, lines=lines, appointment_id=appointment.pk
+    )
+    payment = _pay(actor, invoice, method, amount)
+    queued = email_receipt and receipt_queue(invoice=invoice)
+    return CheckoutResult(invoice, payment, redemption, queued)
+
+
+def _pay(
+    actor: Actor, invoice: Invoice, method: str | None, amount: Decimal | None
+) -> Payment | None:
+    total = invoice.total.amount
+    if method is None or total == 0:
+        if amount:
+            raise Invalid(
+                _("Nothing to pay on this visit."), fields={"amount": [_("Leave it out.")]}
+            )
+        return None
+    return payment_take_in(actor, invoice=invoice, method=method, amount=amount or total)
