@@ -3,13 +3,14 @@ consultations and session records. Dermatologists only; other roles get 403."""
 
 from django.urls import path
 
-from chart.views import consultations, day, records
+from chart.views import consultations, day, photos, records
 
 app_name = "chart"
 urlpatterns = [
     path("", day.today, name="today"),
     path("patients/", day.patients, name="patients"),
     path("patients/<int:pk>/", day.patient, name="patient"),
+    path("patients/<int:pk>/photos/", photos.photos, name="photos"),
     path(
         "patients/<int:pk>/consultations/new/",
         consultations.consultation_new,

@@ -53,6 +53,10 @@ class Action(StrEnum):
     MESSAGE_PREFERENCES = "messages.preferences"  # a patient's own reminder channels
     DESK_VIEW = "desk.view"  # the reception desk: day and week grids, patients, waitlist
     CHART_VIEW = "chart.view"  # the dermatologist's chart pages (clinical notes)
+    # Photos are clinical: reception may take them at the desk, never look at them.
+    PHOTO_UPLOAD = "photo.upload"
+    PHOTO_VIEW = "photo.view"
+    PHOTO_CONSENT = "photo.consent"  # grant or withdraw a purpose of one's photos
 
 
 # Which roles may take each action on any object, and which only on their own records.
@@ -81,6 +85,9 @@ _ANY: dict[Action, frozenset[Role]] = {
     Action.MESSAGES_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.DESK_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.CHART_VIEW: CLINICAL_ROLES,
+    Action.PHOTO_UPLOAD: frozenset({Role.RECEPTION, Role.DERMATOLOGIST}),
+    Action.PHOTO_VIEW: CLINICAL_ROLES,
+    Action.PHOTO_CONSENT: frozenset({Role.RECEPTION}),
 }
 _OWN: frozenset[Action] = frozenset(
     {
@@ -96,6 +103,8 @@ _OWN: frozenset[Action] = frozenset(
         Action.APPOINTMENT_CHANGE,
         Action.MESSAGE_PREFERENCES,
         Action.PRIVACY_SELF,
+        Action.PHOTO_VIEW,
+        Action.PHOTO_CONSENT,
     }
 )
 

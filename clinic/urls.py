@@ -33,6 +33,7 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),  # outbox: links, staff list
     path("accounts/", include("allauth.urls")),
     path("me/", include("patients.urls")),
+    path("photos/", include("patients.photo_urls")),  # private photos, audited
     path("desk/", include("desk.urls")),  # reception
     path("chart/", include("chart.urls")),  # dermatologists
     path("reports/", include("reports.urls")),  # the manager

@@ -324,3 +324,13 @@ class ErasureRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Erasure of patient {self.patient_id} on {self.erased_at:%Y-%m-%d}"
+
+
+# Photos and photo consent live in their own module; imported here so Django finds them.
+from patients.photo_models import (  # noqa: E402, F401
+    NON_CLINICAL,
+    Photo,
+    PhotoConsent,
+    PhotoPurpose,
+    Pose,
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.utils import has_verified_email
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from clinic.audit import Actor
 from clinic.errors import DomainError
 from clinic.pages import safe_next, show_domain_error
 from clinic.roles import is_staff_member
-from patients import selectors, services
+from patients import photo_pages, selectors, services
 from patients.access import patient_required
 from patients.forms import (
     ConsentForm,
@@ -100,5 +101,15 @@ def consent(request: HttpRequest, patient: Patient) -> HttpResponse:
     return render(request, "patients/consent.html", context, status=_status(form))
 
 
-def _status(form: ConsentForm | QuestionnaireForm) -> int:
+@patient_required
+def my_photos(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The patient's own photos, compared pose by pose, and their photo consent."""
+    form, changed = photo_pages.consent_step(request, patient)
+    if changed:
+        return redirect("patients:photos")
+    context = {**photo_pages.photo_page_context(request, patient), "consent_form": form}
+    return render(request, "patients/photos.html", context, status=_status(form))
+
+
+def _status(form: forms.Form) -> int:
     return 400 if form.is_bound and form.errors else 200
