@@ -58,7 +58,9 @@ def session(p: Patient, treatment, days_ago: int, **scores: int) -> Appointment:
     a = book(p, treatment, later(days=3 + days_ago % 5, hour=9 + days_ago % 7))
     start = timezone.now() - timedelta(days=days_ago, minutes=5)
     Appointment.objects.filter(pk=a.pk).update(
-        start=start, end=start + (a.end - a.start), blocked_until=start + (a.blocked_until - a.start)
+        start=start,
+        end=start + (a.end - a.start),
+        blocked_until=start + (a.blocked_until - a.start),
     )
     a.refresh_from_db()
     if days_ago == 0:

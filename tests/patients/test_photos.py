@@ -181,9 +181,7 @@ def test_a_large_upload_gets_its_thumbnail_from_the_worker_task_once(
     settings.PHOTO_THUMB_ASYNC_BYTES = 100
     sent = []
     # Only the hand-over to the broker is replaced: the task is then run as the worker would.
-    monkeypatch.setattr(
-        photo_service.current_app, "send_task", lambda *a, **k: sent.append((a, k))
-    )
+    monkeypatch.setattr(photo_service.current_app, "send_task", lambda *a, **k: sent.append((a, k)))
     with django_capture_on_commit_callbacks(execute=True):
         photo = _upload(visit, photo_bytes((300, 200)))
     assert sent == [((photo_service.THUMBNAIL_TASK,), {"args": [photo.pk]})]
