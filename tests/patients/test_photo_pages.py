@@ -243,7 +243,7 @@ def test_a_session_of_another_patient_is_not_offered_nor_accepted(course, privat
 
 
 def test_withdrawing_marketing_consent_takes_the_photos_out_of_marketing_at_once(course):
-    p, photos, other, other_photo = course
+    p, photos, _other, other_photo = course
     marketing = {ph.pk for ph in photos_for_use(PhotoPurpose.MARKETING)}
     assert {ph.pk for ph in photos} | {other_photo.pk} == marketing
     client = _own_client(p)
@@ -265,7 +265,8 @@ def test_the_export_holds_the_photos_and_erasure_keeps_them_with_the_record(cour
     rows = exported["records"]["patients.photo"]
     assert {r["pk"] for r in rows} == {ph.pk for ph in photos}
     files = exported["photos"]
-    assert {f["id"] for f in files} == {ph.pk for ph in photos}
+    assert {f["id"] for f in files} == {ph.pk for ph in photos}  # not other_photo
+    assert other_photo.pk not in {r["pk"] for r in rows}
     assert all(f["jpeg_base64"].startswith("/9j/") for f in files)  # JPEG, base64
     patient_erase(actor=actor, patient=p)
     assert Photo.objects.filter(patient=p).count() == len(photos)  # clinical retention
