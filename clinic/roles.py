@@ -57,6 +57,7 @@ class Action(StrEnum):
     PHOTO_UPLOAD = "photo.upload"
     PHOTO_VIEW = "photo.view"
     PHOTO_CONSENT = "photo.consent"  # grant or withdraw a purpose of one's photos
+    CONSENT_PDF_VIEW = "consent.pdf_view"  # download a signed consent's frozen PDF
 
 
 # Which roles may take each action on any object, and which only on their own records.
@@ -88,6 +89,7 @@ _ANY: dict[Action, frozenset[Role]] = {
     Action.PHOTO_UPLOAD: frozenset({Role.RECEPTION, Role.DERMATOLOGIST}),
     Action.PHOTO_VIEW: CLINICAL_ROLES,
     Action.PHOTO_CONSENT: frozenset({Role.RECEPTION}),
+    Action.CONSENT_PDF_VIEW: STAFF_ROLES,
 }
 _OWN: frozenset[Action] = frozenset(
     {
@@ -105,6 +107,7 @@ _OWN: frozenset[Action] = frozenset(
         Action.PRIVACY_SELF,
         Action.PHOTO_VIEW,
         Action.PHOTO_CONSENT,
+        Action.CONSENT_PDF_VIEW,
     }
 )
 

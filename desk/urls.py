@@ -4,7 +4,7 @@ manager only; other roles get 403."""
 
 from django.urls import path
 
-from desk.views import appointments, course, day, patients, photos, waitlist
+from desk.views import appointments, consent, course, day, patients, photos, waitlist
 
 app_name = "desk"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("patients/<int:pk>/course/", course.course, name="course"),
     path("patients/<int:pk>/waitlist/", patients.waitlist_add, name="waitlist-add"),
     path("patients/<int:pk>/photos/", photos.photos, name="photos"),
+    path("patients/<int:pk>/consent/", consent.consent_sign, name="consent-sign"),
     path("patients/<int:pk>/photo-consent/", photos.photo_consent, name="photo-consent"),
     path("appointments/<int:pk>/", appointments.appointment, name="appointment"),
     path("appointments/<int:pk>/check-in/", appointments.check_in, name="check-in"),

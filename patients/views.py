@@ -15,10 +15,9 @@ from clinic.audit import Actor
 from clinic.errors import DomainError
 from clinic.pages import safe_next, show_domain_error
 from clinic.roles import is_staff_member
-from patients import photo_pages, selectors, services
+from patients import consent_pages, photo_pages, selectors, services
 from patients.access import patient_required
 from patients.forms import (
-    ConsentForm,
     ProfileForm,
     QuestionnaireForm,
     duplicate_message,
@@ -73,29 +72,22 @@ def questionnaire(request: HttpRequest, patient: Patient) -> HttpResponse:
 
 @patient_required
 def consent(request: HttpRequest, patient: Patient) -> HttpResponse:
-    """The treatment consent, accepted before the first session."""
+    """The treatment consent, read and signed on screen before the first session (and
+    again for each new version)."""
     try:
         text = services.consent_current()
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("appointments:mine")
-    form = ConsentForm(request.POST or None, initial={"version": text.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.consent_accept(
-                actor=Actor.from_request(request),
-                patient=patient,
-                version=form.cleaned_data["version"],
-            )
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Thank you: your consent is recorded."))
-            return redirect(safe_next(request, reverse("appointments:mine")))
+    form, signed = consent_pages.sign_step(request, patient, text)
+    if signed is not None:
+        messages.success(request, _("Thank you: your signed consent is recorded."))
+        return redirect(safe_next(request, reverse("patients:consent")))
     context = {
         "form": form,
         "text": text,
-        "accepted": services.consent_is_current(patient),
+        "patient": patient,
+        "state": selectors.consent_state(patient),
         "next": safe_next(request, ""),
     }
     return render(request, "patients/consent.html", context, status=_status(form))

@@ -1,6 +1,11 @@
 """Writes to patients and their clinical record. Views and serializers call these only."""
 
-from patients.services.consent import consent_accept, consent_current, consent_is_current
+from patients.services.consent import (
+    consent_accept,
+    consent_current,
+    consent_is_current,
+    consent_sign,
+)
 from patients.services.consultations import (
     AMENDABLE_FIELDS,
     PlanInput,
@@ -27,6 +32,7 @@ __all__ = [
     "consent_accept",
     "consent_current",
     "consent_is_current",
+    "consent_sign",
     "consultation_amend",
     "consultation_create",
     "consultation_sign",
