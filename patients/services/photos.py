@@ -27,7 +27,11 @@ THUMBNAIL_TASK = "patients.tasks.make_photo_thumbnail"
 
 def _check_session(patient: Patient, appointment_id: int) -> None:
     Appointment = Photo._meta.get_field("appointment").related_model
-    row = Appointment.objects.filter(pk=appointment_id).values("patient_id", "status").first()
+    row = (
+        Appointment.objects.filter(pk=appointment_id)
+        .values("patient_id", "status", "start")
+        .first()
+    )
     if row is None:
         raise Invalid(_("No such session."), fields={"appointment": [_("No such session.")]})
     if row["patient_id"] != patient.pk:
@@ -35,6 +39,9 @@ def _check_session(patient: Patient, appointment_id: int) -> None:
         raise Invalid(message, code="other_patient", fields={"appointment": [message]})
     if row["status"] in NOT_A_SESSION:
         message = _("This appointment did not take place.")
+        raise Invalid(message, fields={"appointment": [message]})
+    if row["start"] > timezone.now():
+        message = _("This session has not started yet.")
         raise Invalid(message, fields={"appointment": [message]})
 
 

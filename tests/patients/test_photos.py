@@ -146,6 +146,16 @@ def test_a_session_that_does_not_exist_is_refused(visit, private_files):
     _refused(visit, private_files, photo_bytes(), "invalid", appointment_id=10**9)
 
 
+def test_a_session_in_the_future_or_cancelled_takes_no_photo(clinic, visit, private_files):
+    from appointments.models import Appointment
+    from tests.desk.helpers import book, later
+
+    upcoming = book(visit.patient, clinic.face, later(days=5))
+    _refused(visit, private_files, photo_bytes(), "invalid", appointment_id=upcoming.pk)
+    Appointment.objects.filter(pk=upcoming.pk).update(status="cancelled")
+    _refused(visit, private_files, photo_bytes(), "invalid", appointment_id=upcoming.pk)
+
+
 def test_no_photo_without_the_patients_consent_to_photos(clinic, private_files):
     visit = session(cleared_patient(), clinic.face, days_ago=0)
     _refused(visit, private_files, photo_bytes(), "no_photo_consent")
