@@ -70,7 +70,21 @@ def patient_export(*, actor: Actor, patient: Patient) -> dict[str, Any]:
         "exported_at": timezone.now().isoformat(),
         "records": records,
         "photos": _photo_files(patient),
+        "signed_consents": _signed_consent_files(patient),
     }
+
+
+def _signed_consent_files(patient: Patient) -> list[dict[str, Any]]:
+    """Each consent signed on screen, as the frozen PDF (with its SHA-256)."""
+    return [
+        {
+            "id": signed.pk,
+            "version": signed.consent.version,
+            "sha256": signed.pdf_sha256,
+            "pdf_base64": base64.b64encode(clinical_read(signed.pdf_name)).decode("ascii"),
+        }
+        for signed in patient.consents.exclude(pdf_name="").select_related("consent").order_by("pk")
+    ]
 
 
 def _photo_files(patient: Patient) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ the signed consent as before."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 
@@ -220,3 +221,15 @@ def test_a_consent_signed_on_the_desk_tablet_lets_the_patient_check_in(private_f
         actor=Actor(user=staff(Role.RECEPTION)), appointment=a, screening_confirmed=True
     )
     assert checked.status == "checked_in"
+
+
+def test_the_data_export_holds_the_signed_pdf(private_files):
+    from patients.services.privacy import patient_export
+
+    p = patient(consented=False)
+    signed = _sign(p)
+    exported = patient_export(actor=Actor(user=p.user), patient=p)
+    [item] = exported["signed_consents"]
+    pdf = base64.b64decode(item["pdf_base64"])
+    assert (item["id"], item["version"]) == (signed.pk, 1)
+    assert hashlib.sha256(pdf).hexdigest() == item["sha256"] == signed.pdf_sha256
