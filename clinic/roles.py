@@ -58,6 +58,7 @@ class Action(StrEnum):
     PHOTO_VIEW = "photo.view"
     PHOTO_CONSENT = "photo.consent"  # grant or withdraw a purpose of one's photos
     CONSENT_PDF_VIEW = "consent.pdf_view"  # download a signed consent's frozen PDF
+    FORMS_MANAGE = "forms.manage"  # write and publish versions of the patients' forms
 
 
 # Which roles may take each action on any object, and which only on their own records.
@@ -90,6 +91,7 @@ _ANY: dict[Action, frozenset[Role]] = {
     Action.PHOTO_VIEW: CLINICAL_ROLES,
     Action.PHOTO_CONSENT: frozenset({Role.RECEPTION}),
     Action.CONSENT_PDF_VIEW: STAFF_ROLES,
+    Action.FORMS_MANAGE: frozenset({Role.MANAGER}),
 }
 _OWN: frozenset[Action] = frozenset(
     {

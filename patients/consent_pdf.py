@@ -14,7 +14,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
-from weasyprint import CSS, HTML
 
 from clinic.errors import Invalid
 
@@ -75,6 +74,10 @@ class SignedFacts:
 
 
 def consent_pdf(facts: SignedFacts, png: bytes) -> bytes:
+    # Imported here: WeasyPrint parses its stylesheets (and logs it) on import, which every
+    # web and worker process would otherwise pay at start-up for a page few requests need.
+    from weasyprint import CSS, HTML
+
     context = {
         "facts": facts,
         "signed_at": timezone.localtime(facts.signed_at),

@@ -341,6 +341,14 @@ class ErasureRecord(models.Model):
 
 
 # Photos and photo consent live in their own module; imported here so Django finds them.
+from patients.form_models import (  # noqa: E402, F401
+    Form,
+    FormAnswer,
+    FormResponse,
+    FormVersion,
+    Question,
+    QuestionKind,
+)
 from patients.photo_models import (  # noqa: E402, F401
     NON_CLINICAL,
     Photo,
