@@ -152,3 +152,33 @@ def test_the_manager_publishes_a_draft_with_the_admin_action(published):
     draft.refresh_from_db()
     assert draft.published_at is not None
     assert "is published" in response.content.decode()
+
+
+def test_the_patient_answers_on_their_page_and_the_chart_shows_it(published):
+    p = patient()
+    client = Client()
+    client.force_login(p.user)
+    url = f"/me/forms/{published.form.slug}/"
+    page = client.get(url).content.decode()
+    assert "Are you pregnant?" in page and "Only if you answered" in page
+    refused = client.post(url, {"pregnant": "yes", "skin": "dry"})
+    assert refused.status_code == 400
+    assert "This question needs an answer." in refused.content.decode()
+    assert not FormResponse.objects.exists()
+    done = client.post(url, {"pregnant": "yes", "weeks": "12", "skin": "oily"})
+    assert done.status_code == 302
+    response = FormResponse.objects.get(patient=p)
+    assert {a.question.key: a.value for a in response.answers.all()} == {
+        "pregnant": True,
+        "weeks": 12,
+        "skin": "oily",
+    }
+    derm = client_for(Role.DERMATOLOGIST)
+    chart = derm.get(f"/chart/patients/{p.pk}/").content.decode()
+    assert "Before a peel" in chart and "How many weeks?" in chart and "oily" in chart
+    from clinic.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        action="read", object_type="patients.formresponse", object_id=str(response.pk)
+    ).exists()
+    assert client.get("/me/forms/no-such-form/").status_code == 404
