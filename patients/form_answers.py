@@ -32,6 +32,12 @@ def _value_error(question: Question, value: Any) -> str | None:
     return None
 
 
+def _missing(question: Question) -> str:
+    if question.kind == QuestionKind.YES_NO:
+        return _("Please answer yes or no.")
+    return _("This question needs an answer.")
+
+
 def _is_date(value: Any) -> bool:
     try:
         date.fromisoformat(value)
@@ -63,7 +69,7 @@ def answer_errors(questions: list[Question], answers: Mapping[str, Any]) -> dict
                 errors[question.key] = [_("This question is not asked with your answers.")]
         elif _blank(value):
             if question.required:
-                errors[question.key] = [_("This question needs an answer.")]
+                errors[question.key] = [_missing(question)]
         elif (message := _value_error(question, value)) is not None:
             errors[question.key] = [message]
     return errors

@@ -26,7 +26,9 @@ YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
 
 def _field(question: Question, condition: str) -> forms.Field:
-    common: dict[str, Any] = {"label": question.text, "required": False, "help_text": condition}
+    # gettext: the built-in questions (the catalog's) have their Ukrainian in django.po.
+    label = _(question.text)
+    common: dict[str, Any] = {"label": label, "required": False, "help_text": condition}
     if question.kind == QuestionKind.YES_NO:
         return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
     if question.kind == QuestionKind.CHOICE:

@@ -17,6 +17,7 @@ from clinic.pages import safe_next, show_domain_error
 from clinic.roles import is_staff_member
 from patients import consent_pages, photo_pages, selectors, services
 from patients.access import patient_required
+from patients.form_pages import AnswersForm
 from patients.forms import (
     ProfileForm,
     QuestionnaireForm,
@@ -24,6 +25,7 @@ from patients.forms import (
     sign_up_patient,
 )
 from patients.models import Patient
+from patients.safety_form import safety_version
 from treatments.selectors import contraindication_list
 
 
@@ -50,13 +52,14 @@ def profile(request: HttpRequest) -> HttpResponse:
 @patient_required
 def questionnaire(request: HttpRequest, patient: Patient) -> HttpResponse:
     """The safety questionnaire: before the first booking and every 30 days."""
-    contras = list(contraindication_list())
-    form = QuestionnaireForm(request.POST or None, contraindications=contras)
+    version = safety_version()
+    if version is not None:  # the manager's form (patients/safety_form.py)
+        form = AnswersForm(request.POST or None, questions=list(version.questions.all()))
+    else:
+        form = QuestionnaireForm(request.POST or None, contraindications=contraindication_list())
     if request.method == "POST" and form.is_valid():
         try:
-            services.screening_submit(
-                actor=Actor.from_request(request), patient=patient, answers=form.answers()
-            )
+            _submit_screening(request, patient, version, form.answers())
         except DomainError as exc:
             show_domain_error(form, exc)
         else:
@@ -68,6 +71,16 @@ def questionnaire(request: HttpRequest, patient: Patient) -> HttpResponse:
         "is_current": selectors.screening_is_current(patient),
     }
     return render(request, "patients/questionnaire.html", context, status=_status(form))
+
+
+def _submit_screening(request: HttpRequest, patient: Patient, version, answers: dict) -> None:
+    actor = Actor.from_request(request)
+    if version is None:
+        services.screening_submit(actor=actor, patient=patient, answers=answers)
+    else:
+        services.screening_submit_form(
+            actor=actor, patient=patient, version=version, answers=answers
+        )
 
 
 @patient_required

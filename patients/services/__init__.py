@@ -23,7 +23,11 @@ from patients.services.records import (
     patient_sign_up,
     patient_update,
 )
-from patients.services.screening import screening_confirm, screening_submit
+from patients.services.screening import (
+    screening_confirm,
+    screening_submit,
+    screening_submit_form,
+)
 
 __all__ = [
     "AMENDABLE_FIELDS",
@@ -45,4 +49,5 @@ __all__ = [
     "patient_update",
     "screening_confirm",
     "screening_submit",
+    "screening_submit_form",
 ]

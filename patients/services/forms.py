@@ -14,6 +14,7 @@ from clinic.errors import Conflict, Invalid
 from clinic.roles import Action
 from patients.form_answers import answer_errors
 from patients.models import FormAnswer, FormResponse, FormVersion, Patient
+from patients.safety_form import SAFETY_FORM, safety_errors
 from patients.services._common import require, user_of
 
 
@@ -30,6 +31,8 @@ def _version_errors(version: FormVersion) -> list[str]:
         if q.kind == "choice" and not q.choices:
             errors.append(_("%(key)s offers no answers to choose from.") % {"key": q.key})
         earlier.add(q.key)
+    if version.form.slug == SAFETY_FORM:
+        errors += safety_errors(questions)
     return errors
 
 
@@ -37,7 +40,7 @@ def _version_errors(version: FormVersion) -> list[str]:
 def form_version_publish(*, actor: Actor, version: FormVersion) -> FormVersion:
     """Publish a draft version: from now on it is what patients answer, and it is frozen."""
     require(actor, Action.FORMS_MANAGE)
-    version = FormVersion.objects.select_for_update().get(pk=version.pk)
+    version = FormVersion.objects.select_for_update().select_related("form").get(pk=version.pk)
     if version.published_at is not None:
         raise Conflict(_("This version is already published."), code="already_published")
     if errors := _version_errors(version):
@@ -47,7 +50,7 @@ def form_version_publish(*, actor: Actor, version: FormVersion) -> FormVersion:
     return version
 
 
-def _current(version: FormVersion) -> None:
+def form_version_check_current(version: FormVersion) -> None:
     latest = (
         FormVersion.objects.filter(form_id=version.form_id, published_at__isnull=False)
         .order_by("-number")
@@ -67,7 +70,7 @@ def form_response_submit(
     Any wrong type, missing required answer or answer to a question not asked: nothing
     is stored, and each problem is named beside its question."""
     require(actor, Action.SCREENING_SUBMIT, patient)
-    _current(version)
+    form_version_check_current(version)
     questions = list(version.questions.all())
     if errors := answer_errors(questions, answers):
         raise Invalid(_("Some answers need your attention."), fields=errors)

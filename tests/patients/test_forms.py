@@ -72,7 +72,7 @@ def test_answers_are_stored_with_the_form_version(published):
 @pytest.mark.parametrize(
     ("answers", "field", "message"),
     [
-        ({"skin": "dry"}, "pregnant", "This question needs an answer."),
+        ({"skin": "dry"}, "pregnant", "Please answer yes or no."),
         ({"pregnant": "yes", "skin": "dry"}, "pregnant", "Answer yes or no."),
         ({"pregnant": True, "skin": "dry"}, "weeks", "This question needs an answer."),
         ({"pregnant": True, "weeks": "12", "skin": "dry"}, "weeks", "Give a number."),
@@ -182,3 +182,50 @@ def test_the_patient_answers_on_their_page_and_the_chart_shows_it(published):
         action="read", object_type="patients.formresponse", object_id=str(response.pk)
     ).exists()
     assert client.get("/me/forms/no-such-form/").status_code == 404
+
+
+def test_the_safety_questionnaire_is_a_form_that_keeps_its_contraindication_mapping():
+    from patients.models import Screening
+    from patients.safety_form import safety_version
+
+    version = safety_version()
+    assert version is not None and version.form.slug == "safety-questionnaire"
+    questions = list(version.questions.select_related("contraindication"))
+    assert {q.contraindication.slug for q in questions} == set(
+        Contraindication.objects.values_list("slug", flat=True)
+    )
+    p = patient()
+    client = Client()
+    client.force_login(p.user)
+    first, *rest = questions
+    answers = {q.key: "no" for q in rest}
+    missing = client.post("/me/questionnaire/", answers)
+    assert missing.status_code == 400 and "Please answer yes or no." in missing.content.decode()
+    assert not Screening.objects.filter(patient=p).exists()
+    assert client.post("/me/questionnaire/", {**answers, first.key: "yes"}).status_code == 302
+    screening = Screening.objects.get(patient=p)
+    declared = {a.contraindication.slug for a in screening.answers.filter(answer=True)}
+    assert declared == {first.contraindication.slug}
+    response = FormResponse.objects.get(patient=p)
+    assert response.version == version and response.answers.count() == len(questions)
+
+
+def test_a_new_safety_version_must_still_ask_every_contraindication(manager_actor):
+    from patients.safety_form import safety_version
+
+    current = safety_version()
+    draft = FormVersion.objects.create(form=current.form, number=current.number + 1)
+    for q in current.questions.all()[1:]:  # one contraindication forgotten
+        q.pk, q.version = None, draft
+        q.save()
+    Question.objects.create(
+        version=draft, position=99, key="sunburn", text="Sunburnt lately?", kind="yes_no"
+    )
+    with pytest.raises(Invalid) as caught:
+        form_version_publish(actor=manager_actor, version=draft)
+    assert "exactly one yes/no question" in caught.value.message
+    first = current.questions.first()
+    first.pk, first.version = None, draft
+    first.save()
+    form_version_publish(actor=manager_actor, version=draft)
+    assert safety_version() == draft  # the extra question is asked from now on
