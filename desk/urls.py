@@ -4,7 +4,7 @@ manager only; other roles get 403."""
 
 from django.urls import path
 
-from desk.views import appointments, consent, course, day, patients, photos, waitlist
+from desk.views import appointments, consent, course, day, drop, patients, photos, waitlist
 
 app_name = "desk"
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("appointments/<int:pk>/no-show/", appointments.no_show, name="no-show"),
     path("appointments/<int:pk>/no-show/undo/", appointments.no_show_undo, name="no-show-undo"),
     path("appointments/<int:pk>/move/", appointments.move, name="move"),
+    path("appointments/<int:pk>/drop/", drop.drop, name="drop"),
     path("appointments/<int:pk>/cancel/", appointments.cancel, name="cancel"),
     path("waitlist/", waitlist.waitlist, name="waitlist"),
     path("waitlist/offers/<int:pk>/accept/", waitlist.offer_accept, name="offer-accept"),

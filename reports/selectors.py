@@ -1,5 +1,6 @@
 """The manager's reports over a date range: utilisation by practitioner, room and device,
-no-shows, course completion, and messages sent and failed.
+no-shows, course completion, messages sent and failed, and (reports.keeping) rebooking
+and the feedback surveys.
 
 A handful of aggregate queries, whatever the range: the appointments grouped by resource
 and status, the courses with their attended sessions, the messages by kind and status;
@@ -30,6 +31,7 @@ from appointments.models import (
     WorkingException,
 )
 from messaging.models import Message, MessageKind, MessageStatus
+from reports import keeping
 
 ATTENDED = (Status.COMPLETED, Status.CHECKED_IN)
 
@@ -98,6 +100,9 @@ class Report:
     no_shows_by_practitioner: list[Rate]
     courses: list[CourseRow]
     messages: list[MessageRow]
+    rebooking: list[keeping.RebookingRow]
+    surveys: list[keeping.SurveyRow]
+    survey_comments: list[keeping.SurveyComment]
 
     @property
     def courses_started(self) -> int:
@@ -299,6 +304,9 @@ def report(start: date, end: date) -> Report:
         no_shows_by_practitioner=by_practitioner,
         courses=_courses(config, start, end),
         messages=_messages(lo, hi),
+        rebooking=keeping.rebooking(config, lo, hi),
+        surveys=keeping.surveys(config, lo, hi),
+        survey_comments=keeping.survey_comments(config, lo, hi),
     )
 
 
@@ -325,4 +333,21 @@ def csv_rows(r: Report) -> list[list[str | int | float]]:
     for m in r.messages:
         for metric in ("sent", "failed", "waiting", "other"):
             rows.append(["messages", m.kind, metric, getattr(m, metric)])
+    for b in r.rebooking:
+        for metric in ("completed", "rebooked", "percent"):
+            name = "rebooked_percent" if metric == "percent" else metric
+            rows.append(
+                ["rebooking", f"{b.practitioner} / {b.treatment}", name, getattr(b, metric)]
+            )
+    for s in r.surveys:  # scores only: the comments stay on the manager's page
+        for metric in ("sent", "answered", "average", "nps"):
+            value = getattr(s, metric)
+            rows.append(
+                [
+                    "surveys",
+                    f"{s.practitioner} / {s.treatment}",
+                    metric,
+                    "" if value is None else value,
+                ]
+            )
     return rows

@@ -15,6 +15,7 @@ from appointments.models.course import (
     WaitlistOffer,
     WaitlistStatus,
 )
+from appointments.models.feeds import CalendarFeed
 from appointments.models.records import (
     RecordStatus,
     SessionRecord,
@@ -36,6 +37,7 @@ from appointments.models.schedule import (
 __all__ = [
     "ACTIVE",
     "Appointment",
+    "CalendarFeed",
     "CalendarVersion",
     "Channel",
     "ClinicPolicy",

@@ -85,6 +85,9 @@ class Appointment(models.Model):
         related_name="+",
     )
     status_reason = models.CharField(max_length=300, blank=True)
+    # The iCalendar SEQUENCE of the session: raised by each move and by a cancellation,
+    # so a subscribed calendar replaces its copy of the event instead of keeping it.
+    sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["start", "id"]

@@ -36,9 +36,11 @@ def _set_status(
     appointment.status_reason = reason.strip()
     appointment.status_changed_at = now
     appointment.status_changed_by = actor.user if actor.user.is_authenticated else None
-    appointment.save(
-        update_fields=["status", "status_reason", "status_changed_at", "status_changed_by"]
-    )
+    fields = ["status", "status_reason", "status_changed_at", "status_changed_by"]
+    if status == Status.CANCELLED:  # calendars replace the event with a cancelled version
+        appointment.sequence += 1
+        fields.append("sequence")
+    appointment.save(update_fields=fields)
     return appointment
 
 
