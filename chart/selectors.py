@@ -13,7 +13,7 @@ from appointments.calendar import zone
 from appointments.models import ACTIVE, Appointment, Course, SessionRecord, Status
 from appointments.selectors import Progress, course_progress
 from clinic.svg import LineChart, line_chart
-from patients.models import Patient, Screening, ScreeningAnswer
+from patients.models import FormAnswer, FormResponse, Patient, Screening, ScreeningAnswer
 
 OUTCOMES = (
     ("tone_clinician", _("Tone"), "line-tone"),
@@ -95,3 +95,14 @@ def course_outcomes(patient: Patient, records: list[SessionRecord]) -> list[Cour
 
 def attended(appointment: Appointment) -> bool:
     return appointment.status in (Status.CHECKED_IN, Status.COMPLETED)
+
+
+def form_responses(patient: Patient) -> list[FormResponse]:
+    """The patient's answers to the manager's forms, latest first, each with its version
+    and the questions as they were asked."""
+    answers = FormAnswer.objects.select_related("question").order_by("question__position")
+    return list(
+        FormResponse.objects.filter(patient=patient)
+        .select_related("version__form")
+        .prefetch_related(Prefetch("answers", queryset=answers))
+    )

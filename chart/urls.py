@@ -3,7 +3,7 @@ consultations and session records. Dermatologists only; other roles get 403."""
 
 from django.urls import path
 
-from chart.views import consultations, day, feed, records
+from chart.views import consultations, day, feed, photos, records
 
 app_name = "chart"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("calendar-feed/", feed.calendar_feed, name="calendar-feed"),
     path("patients/", day.patients, name="patients"),
     path("patients/<int:pk>/", day.patient, name="patient"),
+    path("patients/<int:pk>/photos/", photos.photos, name="photos"),
     path(
         "patients/<int:pk>/consultations/new/",
         consultations.consultation_new,

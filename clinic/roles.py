@@ -56,6 +56,12 @@ class Action(StrEnum):
     BILLING_VIEW = "billing.view"  # invoices, payments, packages, balance (patients: own)
     BILLING_TAKE = "billing.take"  # invoice, take payments, sell packages, refund to a limit
     BILLING_REFUND_ANY = "billing.refund_any"  # refunds above the reception's limit
+    # Photos are clinical: reception may take them at the desk, never look at them.
+    PHOTO_UPLOAD = "photo.upload"
+    PHOTO_VIEW = "photo.view"
+    PHOTO_CONSENT = "photo.consent"  # grant or withdraw a purpose of one's photos
+    CONSENT_PDF_VIEW = "consent.pdf_view"  # download a signed consent's frozen PDF
+    FORMS_MANAGE = "forms.manage"  # write and publish versions of the patients' forms
 
 
 # Which roles may take each action on any object, and which only on their own records.
@@ -88,6 +94,11 @@ _ANY: dict[Action, frozenset[Role]] = {
     Action.BILLING_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.BILLING_TAKE: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.BILLING_REFUND_ANY: frozenset({Role.MANAGER}),
+    Action.PHOTO_UPLOAD: frozenset({Role.RECEPTION, Role.DERMATOLOGIST}),
+    Action.PHOTO_VIEW: CLINICAL_ROLES,
+    Action.PHOTO_CONSENT: frozenset({Role.RECEPTION}),
+    Action.CONSENT_PDF_VIEW: STAFF_ROLES,
+    Action.FORMS_MANAGE: frozenset({Role.MANAGER}),
 }
 _OWN: frozenset[Action] = frozenset(
     {
@@ -104,6 +115,9 @@ _OWN: frozenset[Action] = frozenset(
         Action.MESSAGE_PREFERENCES,
         Action.PRIVACY_SELF,
         Action.BILLING_VIEW,
+        Action.PHOTO_VIEW,
+        Action.PHOTO_CONSENT,
+        Action.CONSENT_PDF_VIEW,
     }
 )
 

@@ -336,6 +336,41 @@ STORAGES = {
     },
 }
 
+# --- Private clinical files: photos, signed consent PDFs ------------------------------
+# Never under a public URL: files are read back only by views that check the role and
+# the patient and write an audit row. The filesystem under var/private/ by default; any
+# S3-compatible store (private bucket) when CLINIC_FILES_S3_BUCKET is set.
+CLINIC_FILES_S3_BUCKET = env.str("CLINIC_FILES_S3_BUCKET", default="")
+if CLINIC_FILES_S3_BUCKET:
+    STORAGES["clinical"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": CLINIC_FILES_S3_BUCKET,
+            "endpoint_url": env.str("CLINIC_FILES_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("CLINIC_FILES_S3_REGION", default="") or None,
+            "access_key": env.str("CLINIC_FILES_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("CLINIC_FILES_S3_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    STORAGES["clinical"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.str("CLINIC_FILES_DIR", default=str(BASE_DIR / "var" / "private")),
+            "directory_permissions_mode": 0o700,
+            "file_permissions_mode": 0o600,
+        },
+    }
+PHOTO_MAX_UPLOAD_MB = env.int("PHOTO_MAX_UPLOAD_MB", default=25)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)  # a 48 MP phone fits
+PHOTO_MAX_EDGE = env.int("PHOTO_MAX_EDGE", default=2560)  # stored photos are capped to this
+PHOTO_THUMB_EDGE = 320
+# Uploads larger than this get their thumbnail from the Celery worker, off the request.
+PHOTO_THUMB_ASYNC_BYTES = env.int("PHOTO_THUMB_ASYNC_BYTES", default=2_000_000)
+
 # --- Email ----------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="clinic@example.com")
 if PRODUCTION:

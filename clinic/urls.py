@@ -35,6 +35,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/billing/", include("billing.urls")),  # a patient's invoices and packages
     path("me/", include("patients.urls")),
+    path("photos/", include("patients.photo_urls")),  # private photos, audited
+    path("consents/", include("patients.consent_urls")),  # signed consent PDFs, audited
     path("desk/", include("desk.urls")),  # reception
     path("chart/", include("chart.urls")),  # dermatologists
     path("reports/", include("reports.urls")),  # the manager

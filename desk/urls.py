@@ -4,7 +4,17 @@ manager only; other roles get 403."""
 
 from django.urls import path
 
-from desk.views import appointments, checkout, course, day, drop, patients, waitlist
+from desk.views import (
+    appointments,
+    checkout,
+    consent,
+    course,
+    day,
+    drop,
+    patients,
+    photos,
+    waitlist,
+)
 
 app_name = "desk"
 urlpatterns = [
@@ -16,6 +26,9 @@ urlpatterns = [
     path("patients/<int:pk>/book/", appointments.book, name="book"),
     path("patients/<int:pk>/course/", course.course, name="course"),
     path("patients/<int:pk>/waitlist/", patients.waitlist_add, name="waitlist-add"),
+    path("patients/<int:pk>/photos/", photos.photos, name="photos"),
+    path("patients/<int:pk>/consent/", consent.consent_sign, name="consent-sign"),
+    path("patients/<int:pk>/photo-consent/", photos.photo_consent, name="photo-consent"),
     path("appointments/<int:pk>/", appointments.appointment, name="appointment"),
     path("appointments/<int:pk>/check-in/", appointments.check_in, name="check-in"),
     path("appointments/<int:pk>/no-show/", appointments.no_show, name="no-show"),

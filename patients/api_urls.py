@@ -1,7 +1,7 @@
 from django.urls import path
 
 from patients import api
-from patients.api import privacy
+from patients.api import photos, privacy
 
 urlpatterns = [
     path("patients/", api.PatientListCreate.as_view(), name="patient-list"),
@@ -28,6 +28,14 @@ urlpatterns = [
         api.ConsultationListCreate.as_view(),
         name="patient-consultations",
     ),
+    path(
+        "patients/<int:patient_id>/photos/", photos.PatientPhotos.as_view(), name="patient-photos"
+    ),
+    path("photos/<int:photo_id>/image/", photos.PhotoImage.as_view(), name="photo-image"),
+    path(
+        "photos/<int:photo_id>/thumbnail/", photos.PhotoThumbnail.as_view(), name="photo-thumbnail"
+    ),
+    path("consents/<int:consent_id>/pdf/", photos.SignedConsentPdf.as_view(), name="consent-pdf"),
     path(
         "consultations/<int:consultation_id>/",
         api.ConsultationDetail.as_view(),

@@ -225,11 +225,17 @@ class QuestionnaireForm(CheckedForm):
         return {slug: value == "yes" for slug, value in self.cleaned_data.items()}
 
 
-class ConsentForm(CheckedForm):
+class ConsentSignForm(CheckedForm):
+    """The consent signed on screen: static/js/signature.js puts the drawing (a PNG data
+    URL) into `signature`; the service checks it is not empty."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
-    accept = forms.BooleanField(
-        label=_("I have read the consent text and I agree to it."),
-        error_messages={"required": _("Tick the box to accept the consent.")},
+    signature = forms.CharField(
+        label=_("Signature"),
+        required=False,  # empty is refused by the service, with the message beside the pad
+        max_length=2_000_000,
+        strip=True,
+        widget=forms.HiddenInput(attrs={"data-signature-value": ""}),
     )
 
 

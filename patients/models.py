@@ -304,16 +304,30 @@ class ConsentText(models.Model):
 
 
 class ConsentAcceptance(models.Model):
+    """The patient's consent to one version of the text. Signed on screen, it is frozen
+    as a PDF in the private storage (pdf_name) with its SHA-256; older rows, and those
+    recorded at check-in, have no PDF."""
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
     consent = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="acceptances")
     accepted_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    signed_name = models.CharField(max_length=201, blank=True)
+    pdf_name = models.CharField(max_length=255, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["patient", "consent"], name="consent_accepted_once")
+            models.UniqueConstraint(fields=["patient", "consent"], name="consent_accepted_once"),
+            models.CheckConstraint(
+                name="consent_pdf_has_its_digest",
+                condition=Q(pdf_name="", pdf_sha256="")
+                | (~Q(pdf_name="") & Q(pdf_sha256__regex=r"^[0-9a-f]{64}$")),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -335,3 +349,21 @@ class ErasureRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Erasure of patient {self.patient_id} on {self.erased_at:%Y-%m-%d}"
+
+
+# Photos and photo consent live in their own module; imported here so Django finds them.
+from patients.form_models import (  # noqa: E402, F401
+    Form,
+    FormAnswer,
+    FormResponse,
+    FormVersion,
+    Question,
+    QuestionKind,
+)
+from patients.photo_models import (  # noqa: E402, F401
+    NON_CLINICAL,
+    Photo,
+    PhotoConsent,
+    PhotoPurpose,
+    Pose,
+)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from clinic.audit import Actor, audit_record
 from clinic.roles import Action, can, can_ever, patient_id_of
 from patients.clearance import ClearanceResult, clearance_map
-from patients.models import ConsentText, Consultation, Patient, Screening
+from patients.models import ConsentAcceptance, ConsentText, Consultation, Patient, Screening
 from treatments.models import Treatment
 
 
@@ -88,6 +88,7 @@ class ConsentState:
     version: int | None  # None: no text published
     body: str
     accepted_at: datetime | None
+    signed_pdf_id: int | None = None  # the acceptance whose frozen PDF can be downloaded
 
     @property
     def current(self) -> bool:
@@ -98,8 +99,27 @@ def consent_state(patient: Patient) -> ConsentState:
     text = ConsentText.objects.order_by("-version").first()
     if text is None:
         return ConsentState(None, "", None)
-    accepted = patient.consents.filter(consent=text).values_list("accepted_at", flat=True)
-    return ConsentState(text.version, text.body, accepted.first())
+    accepted = patient.consents.filter(consent=text).values("pk", "accepted_at", "pdf_name").first()
+    if accepted is None:
+        return ConsentState(text.version, text.body, None)
+    signed = accepted["pk"] if accepted["pdf_name"] else None
+    return ConsentState(text.version, text.body, accepted["accepted_at"], signed)
+
+
+def signed_consent_get_for(user, acceptance_id: int) -> ConsentAcceptance:
+    """A signed consent (with its PDF), if `user` may download it: staff, or the patient
+    who signed it; anyone else's is a 404."""
+    if not can_ever(user, Action.CONSENT_PDF_VIEW):
+        raise PermissionDenied
+    found = (
+        ConsentAcceptance.objects.select_related("consent")
+        .filter(pk=acceptance_id)
+        .exclude(pdf_name="")
+        .first()
+    )
+    if found is None or not can(user, Action.CONSENT_PDF_VIEW, found):
+        raise Http404
+    return found
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.account.utils import has_verified_email
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -17,10 +18,10 @@ from clinic.audit import Actor
 from clinic.errors import DomainError
 from clinic.pages import safe_next, show_domain_error
 from clinic.roles import is_staff_member
-from patients import selectors, services
+from patients import consent_pages, photo_pages, selectors, services
 from patients.access import patient_required
+from patients.form_pages import AnswersForm
 from patients.forms import (
-    ConsentForm,
     PatientProfileForm,
     ProfileForm,
     QuestionnaireForm,
@@ -28,6 +29,7 @@ from patients.forms import (
     sign_up_patient,
 )
 from patients.models import Patient
+from patients.safety_form import safety_version
 from treatments.selectors import contraindication_list
 
 
@@ -95,13 +97,14 @@ def _pending_email(user: Any) -> str:
 @patient_required
 def questionnaire(request: HttpRequest, patient: Patient) -> HttpResponse:
     """The safety questionnaire: before the first booking and every 30 days."""
-    contras = list(contraindication_list())
-    form = QuestionnaireForm(request.POST or None, contraindications=contras)
+    version = safety_version()
+    if version is not None:  # the manager's form (patients/safety_form.py)
+        form = AnswersForm(request.POST or None, questions=list(version.questions.all()))
+    else:
+        form = QuestionnaireForm(request.POST or None, contraindications=contraindication_list())
     if request.method == "POST" and form.is_valid():
         try:
-            services.screening_submit(
-                actor=Actor.from_request(request), patient=patient, answers=form.answers()
-            )
+            _submit_screening(request, patient, version, form.answers())
         except DomainError as exc:
             show_domain_error(form, exc)
         else:
@@ -115,35 +118,48 @@ def questionnaire(request: HttpRequest, patient: Patient) -> HttpResponse:
     return render(request, "patients/questionnaire.html", context, status=_status(form))
 
 
+def _submit_screening(request: HttpRequest, patient: Patient, version, answers: dict) -> None:
+    actor = Actor.from_request(request)
+    if version is None:
+        services.screening_submit(actor=actor, patient=patient, answers=answers)
+    else:
+        services.screening_submit_form(
+            actor=actor, patient=patient, version=version, answers=answers
+        )
+
+
 @patient_required
 def consent(request: HttpRequest, patient: Patient) -> HttpResponse:
-    """The treatment consent, accepted before the first session."""
+    """The treatment consent, read and signed on screen before the first session (and
+    again for each new version)."""
     try:
         text = services.consent_current()
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("appointments:mine")
-    form = ConsentForm(request.POST or None, initial={"version": text.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.consent_accept(
-                actor=Actor.from_request(request),
-                patient=patient,
-                version=form.cleaned_data["version"],
-            )
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Thank you: your consent is recorded."))
-            return redirect(safe_next(request, reverse("appointments:mine")))
+    form, signed = consent_pages.sign_step(request, patient, text)
+    if signed is not None:
+        messages.success(request, _("Thank you: your signed consent is recorded."))
+        return redirect(safe_next(request, reverse("patients:consent")))
     context = {
         "form": form,
         "text": text,
-        "accepted": services.consent_is_current(patient),
+        "patient": patient,
+        "state": selectors.consent_state(patient),
         "next": safe_next(request, ""),
     }
     return render(request, "patients/consent.html", context, status=_status(form))
 
 
-def _status(form: ConsentForm | QuestionnaireForm | PatientProfileForm) -> int:
+@patient_required
+def my_photos(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The patient's own photos, compared pose by pose, and their photo consent."""
+    form, changed = photo_pages.consent_step(request, patient)
+    if changed:
+        return redirect("patients:photos")
+    context = {**photo_pages.photo_page_context(request, patient), "consent_form": form}
+    return render(request, "patients/photos.html", context, status=_status(form))
+
+
+def _status(form: forms.Form) -> int:
     return 400 if form.is_bound and form.errors else 200

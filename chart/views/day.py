@@ -66,7 +66,8 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
     consultations = list(consultation_list(found))
     records = reads.patient_records(found)
     screening = reads.latest_screening(found)
-    shown = [*consultations, *records, *([screening] if screening else [])]
+    responses = reads.form_responses(found)
+    shown = [*consultations, *records, *([screening] if screening else []), *responses]
     audit_reads(Actor.from_request(request), shown)
     context = {
         "patient": found,
@@ -77,5 +78,6 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
         "records": list(reversed(records)),
         "outcomes": reads.course_outcomes(found, records),
         "history": reads.patient_history(found),
+        "responses": responses,
     }
     return render(request, "chart/patient.html", context)

@@ -1,6 +1,11 @@
 """Writes to patients and their clinical record. Views and serializers call these only."""
 
-from patients.services.consent import consent_accept, consent_current, consent_is_current
+from patients.services.consent import (
+    consent_accept,
+    consent_current,
+    consent_is_current,
+    consent_sign,
+)
 from patients.services.consultations import (
     AMENDABLE_FIELDS,
     PlanInput,
@@ -25,7 +30,11 @@ from patients.services.records import (
     patient_sign_up,
     patient_update,
 )
-from patients.services.screening import screening_confirm, screening_submit
+from patients.services.screening import (
+    screening_confirm,
+    screening_submit,
+    screening_submit_form,
+)
 
 __all__ = [
     "AMENDABLE_FIELDS",
@@ -35,6 +44,7 @@ __all__ = [
     "consent_accept",
     "consent_current",
     "consent_is_current",
+    "consent_sign",
     "consultation_amend",
     "consultation_create",
     "consultation_sign",
@@ -51,4 +61,5 @@ __all__ = [
     "patient_wish_off",
     "screening_confirm",
     "screening_submit",
+    "screening_submit_form",
 ]

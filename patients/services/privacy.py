@@ -7,6 +7,7 @@ this patient's own foreign keys.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +21,8 @@ from clinic.audit import Actor, audit_record
 from clinic.errors import Conflict, Forbidden
 from clinic.models import AuditEvent
 from clinic.roles import Action, can
-from patients.models import ErasureRecord, Patient
+from patients.files import clinical_read
+from patients.models import NON_CLINICAL, ErasureRecord, Patient, Photo
 
 # Rows that are not the patient's data: security material and bookkeeping.
 NOT_EXPORTED = {"appointments.idempotencykey"}
@@ -63,7 +65,39 @@ def patient_export(*, actor: Actor, patient: Patient) -> dict[str, Any]:
         )
     )
     audit_record(actor, action="export", obj=patient, patient_id=patient.pk)
-    return {"patient": patient.pk, "exported_at": timezone.now().isoformat(), "records": records}
+    return {
+        "patient": patient.pk,
+        "exported_at": timezone.now().isoformat(),
+        "records": records,
+        "photos": _photo_files(patient),
+        "signed_consents": _signed_consent_files(patient),
+    }
+
+
+def _signed_consent_files(patient: Patient) -> list[dict[str, Any]]:
+    """Each consent signed on screen, as the frozen PDF (with its SHA-256)."""
+    return [
+        {
+            "id": signed.pk,
+            "version": signed.consent.version,
+            "sha256": signed.pdf_sha256,
+            "pdf_base64": base64.b64encode(clinical_read(signed.pdf_name)).decode("ascii"),
+        }
+        for signed in patient.consents.exclude(pdf_name="").select_related("consent").order_by("pk")
+    ]
+
+
+def _photo_files(patient: Patient) -> list[dict[str, Any]]:
+    """The photos themselves (as stored: upright, without EXIF), beside their rows."""
+    return [
+        {
+            "id": photo.pk,
+            "pose": photo.pose,
+            "appointment": photo.appointment_id,
+            "jpeg_base64": base64.b64encode(clinical_read(photo.file_name)).decode("ascii"),
+        }
+        for photo in Photo.objects.filter(patient=patient).order_by("pk")
+    ]
 
 
 def _dedupe(rows: list[models.Model]) -> list[models.Model]:
@@ -96,6 +130,8 @@ def patient_erase(*, actor: Actor, patient: Patient, reason: str = "") -> Erasur
     patient.reminder_consent_at = None
     patient.save()
     patient.history.update(email="", phone="")  # past versions held the contact data too
+    # Photos stay with the clinical record (same retention); every other use of them ends.
+    removed["photo_consents"] = _withdraw_non_clinical_photo_consent(patient)
     if user is not None:
         _retire_login(user)
     return ErasureRecord.objects.create(
@@ -104,6 +140,13 @@ def patient_erase(*, actor: Actor, patient: Patient, reason: str = "") -> Erasur
         removed=removed,
         retention_reason=reason or settings.CLINIC_RECORD_RETENTION_REASON,
     )
+
+
+def _withdraw_non_clinical_photo_consent(patient: Patient) -> list[str]:
+    active = patient.photo_consents.filter(withdrawn_at__isnull=True, purpose__in=NON_CLINICAL)
+    purposes = sorted(active.values_list("purpose", flat=True))
+    active.update(withdrawn_at=timezone.now())
+    return purposes
 
 
 def _retire_login(user: Any) -> None:

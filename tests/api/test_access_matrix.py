@@ -27,6 +27,9 @@ from billing.services.payments import payment_take
 from clinic.audit import Actor
 from clinic.roles import Role, roles_of
 from clinic.tokens import api_token_issue
+from patients.models import ConsentText
+from patients.services import consent_sign
+from patients.services.photos import photo_upload
 from tests.appointments.clinic_setup import (
     at_clinic_now,
     build_clinic,
@@ -35,8 +38,11 @@ from tests.appointments.clinic_setup import (
     started_today,
 )
 from tests.factories import api, consult, login_staff, patient, screen, staff, token_api
+from tests.patients.photo_helpers import agree_to_photos, photo_bytes, private_files, upload_of
+from tests.patients.signature_helpers import signature_data_url
 
 pytestmark = at_clinic_now
+__all__ = ["private_files"]  # a fixture: photos and PDFs go to a temporary directory
 
 COLUMNS = ["anonymous", "own", "other", "reception", "dermatologist", "manager"]
 NO_2FA = "no 2fa"  # a dermatologist without an authenticator app: its own column
@@ -110,6 +116,11 @@ MATRIX: list[tuple[str, str, str, dict | None, list]] = [
     ("answer screening", "post", "/api/patients/{pid}/screenings/", {}, [A, OK, N, OK, OK, F]),
     ("consent", "post", "/api/patients/{pid}/consents/", {}, [A, OK, N, OK, F, F]),
     ("consultations", "get", "/api/patients/{pid}/consultations/", None, [A, F, F, F, OK, F]),
+    # Photos are clinical: reception takes them at the desk but never sees one (issue 19).
+    ("patient photos", "get", "/api/patients/{pid}/photos/", None, [A, OK, N, F, OK, F]),
+    ("photo image", "get", "/api/photos/{photo}/image/", None, [A, OK, N, F, OK, F]),
+    ("photo thumbnail", "get", "/api/photos/{photo}/thumbnail/", None, [A, OK, N, F, OK, F]),
+    ("signed consent pdf", "get", "/api/consents/{signed}/pdf/", None, [A, OK, N, OK, OK, OK]),
     (
         "new consultation",
         "post",
@@ -153,7 +164,7 @@ MATRIX: list[tuple[str, str, str, dict | None, list]] = [
 
 
 @pytest.fixture
-def world(db):
+def world(db, private_files):
     clinic = build_clinic(practitioners=1, rooms=2, devices=1)
     own, other = patient(), patient()
     screen(own)
@@ -230,6 +241,40 @@ def _money(own, clinic) -> dict:
     return {"invoice": invoice.pk, "payment": payment.pk, "package": package.pk}
 
 
+def ids_for(path: str, world: dict) -> dict:
+    """The world's ids; with a photo and a signed consent PDF made only for the rows that
+    need them (a PDF takes WeasyPrint a moment: not for each of the matrix's cells)."""
+    ids = world["ids"]
+    if "{photo}" in path or "{signed}" in path:
+        photo, signed = _photo_and_signed_consent(world["own"], ids["visit"])
+        ids = {**ids, "photo": photo.pk, "signed": signed.pk}
+    return ids
+
+
+def _photo_and_signed_consent(own, visit_id: int):
+    """A photo of the patient's session, and a consent (a new version) signed on screen."""
+    agree_to_photos(own)
+    data = photo_bytes()
+    photo = photo_upload(
+        actor=Actor(user=staff(Role.DERMATOLOGIST)),
+        patient=own,
+        appointment_id=visit_id,
+        pose="front",
+        upload=upload_of(data),
+        size=len(data),
+    )
+    ConsentText.objects.create(version=2, body="Version two.")
+    signed = consent_sign(
+        actor=Actor(user=own.user),
+        patient=own,
+        version=2,
+        signature=signature_data_url(),
+        ip=None,
+        user_agent="tests",
+    )
+    return photo, signed
+
+
 def caller(column: str, world: dict):
     return {
         "anonymous": None,
@@ -279,7 +324,7 @@ def test_access(world, column, kind, name, method, path, body, expected):
     if user is None and kind != "token":
         pytest.skip("anonymous has no credential: one run is enough")
     client = KINDS[kind](user) if user else api()
-    response = getattr(client, method)(path.format(**world["ids"]), body, format="json")
+    response = getattr(client, method)(path.format(**ids_for(path, world)), body, format="json")
     check(response, name, column, expected[COLUMNS.index(column)])
 
 
@@ -302,7 +347,7 @@ def test_staff_without_an_authenticator_app_are_refused_everywhere(
         client.force_login(dermatologist)
     if name == "schema":
         path += "?format=json"  # the refusal in JSON, not the schema's YAML
-    response = getattr(client, method)(path.format(**world["ids"]), body, format="json")
+    response = getattr(client, method)(path.format(**ids_for(path, world)), body, format="json")
     # Neither takes a credential: they only open (the webhook to check its signature).
     if name in ("get token", "provider webhook") and kind == "token":
         check(response, name, NO_2FA, OK)
@@ -319,6 +364,7 @@ def test_the_matrix_covers_every_api_endpoint(world):
     names = {f"api:{name}" for name in api.reverse_dict if isinstance(name, str)}
     names -= {"api:health", "api:docs", "api:not-found"}
     covered = {
-        resolve(path.format(**world["ids"]).split("?")[0]).view_name for _, _, path, _, _ in MATRIX
+        resolve(path.format(**world["ids"], photo=1, signed=1).split("?")[0]).view_name
+        for _, _, path, _, _ in MATRIX
     }
     assert names <= covered, sorted(names - covered)

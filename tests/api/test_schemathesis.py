@@ -24,14 +24,22 @@ from pathlib import Path
 
 import pytest
 
+from appointments.models import Appointment
+from clinic.audit import Actor
 from clinic.roles import Role
-from tests.appointments.clinic_setup import build_clinic, days_ahead, local
+from patients.models import ConsentText
+from patients.services import consent_sign
+from patients.services.photos import photo_upload
+from tests.appointments.clinic_setup import build_clinic, days_ahead, local, started_today
 from tests.conftest import child_env, free_port, wait_until
 from tests.desk.helpers import book
 from tests.factories import api_token_for, consult, patient, screen, staff
+from tests.patients.photo_helpers import agree_to_photos, photo_bytes, private_files, upload_of
+from tests.patients.signature_helpers import signature_data_url
 from tests.servers import start_gunicorn, stop_gunicorn
 
 pytestmark = [pytest.mark.slow]
+__all__ = ["private_files"]  # a fixture: photos and PDFs in a temporary directory
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = 5  # per operation, phase and mode
@@ -53,8 +61,40 @@ class Clinic:
     ids: dict[str, list[int]]
 
 
+def photo_and_signed_consent(me, face):
+    """A photo of a session held today, and a consent signed on screen (issue 19), in the
+    private storage that the server reads too (CLINIC_FILES_DIR, see `server`)."""
+    held = book(me, face, local(days_ahead(2), 12))
+    start = started_today()
+    Appointment.objects.filter(pk=held.pk).update(
+        start=start,
+        end=start + (held.end - held.start),
+        blocked_until=start + (held.blocked_until - held.start),
+    )
+    agree_to_photos(me)
+    data = photo_bytes()
+    photo = photo_upload(
+        actor=Actor(user=staff(Role.DERMATOLOGIST)),
+        patient=me,
+        appointment_id=held.pk,
+        pose="front",
+        upload=upload_of(data),
+        size=len(data),
+    )
+    ConsentText.objects.create(version=2, body="Version two.")
+    signed = consent_sign(
+        actor=Actor(user=me.user),
+        patient=me,
+        version=2,
+        signature=signature_data_url(),
+        ip=None,
+        user_agent="tests",
+    )
+    return photo, signed
+
+
 @pytest.fixture
-def clinic(live_db) -> Clinic:
+def clinic(live_db, private_files) -> Clinic:
     built = build_clinic(practitioners=2, rooms=2, devices=1)
     me = patient()
     screen(me)
@@ -67,7 +107,10 @@ def clinic(live_db) -> Clinic:
         "reception": staff(Role.RECEPTION),
         "dermatologist": staff(Role.DERMATOLOGIST),
     }
+    photo, signed = photo_and_signed_consent(me, built.face)
     ids = {
+        "photo_id": [photo.pk],
+        "consent_id": [signed.pk],
         "patient_id": [me.pk, other.pk],
         "appointment_id": [v.pk for v in visits],
         "consultation_id": [consultation.pk, draft.pk],
@@ -99,10 +142,14 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture
-def server(live_db, tmp_path: Path) -> Iterator[str]:
+def server(live_db, private_files, tmp_path: Path) -> Iterator[str]:
     """gunicorn with one worker per schemathesis run, on a port of its own."""
     port = free_port()
-    env = child_env(GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=str(len(CALLERS)))
+    env = child_env(
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY=str(len(CALLERS)),
+        CLINIC_FILES_DIR=str(private_files),
+    )
     web = start_gunicorn(env, tmp_path / "web.log")
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -14,8 +14,11 @@ from playwright.sync_api import Page, expect
 from appointments.models import Appointment, ClinicPolicy, Status
 from patients.models import Patient
 from tests.browser.pages import check_layout, log_in, verification_link
+from tests.browser.signing import draw_signature
+from tests.patients.photo_helpers import private_files
 
 pytestmark = pytest.mark.browser
+__all__ = ["private_files"]  # a fixture: the signed consent goes to a temporary directory
 
 
 def pick_day(page: Page, *, days_ahead: int = 1) -> None:
@@ -146,7 +149,7 @@ def test_the_language_switch_shows_the_ukrainian_page(page: Page, clinic: str) -
 
 
 def test_every_main_page_fits_a_phone_and_a_desktop_and_labels_its_controls(
-    page: Page, clinic: str
+    page: Page, clinic: str, private_files
 ) -> None:
     pages = [
         ("home", "/"),
@@ -174,8 +177,8 @@ def test_every_main_page_fits_a_phone_and_a_desktop_and_labels_its_controls(
 
     page.get_by_role("link", name="Read and accept the consent").click()
     check_layout(page, "consent")
-    page.get_by_role("button", name="Accept").click()
-    expect(page.locator(".field.invalid")).to_contain_text("Tick the box")
-    page.get_by_label("I have read the consent text and I agree to it.").check()
-    page.get_by_role("button", name="Accept").click()
+    page.get_by_role("button", name="Sign the consent").click()
+    expect(page.locator(".field.invalid")).to_contain_text("the signature is empty")
+    draw_signature(page)
+    page.get_by_role("button", name="Sign the consent").click()
     expect(page.locator(".messages")).to_contain_text("consent is recorded")

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from clinic.roles import Role
 from patients.models import ConsentAcceptance, Patient, Screening
 from tests.factories import UserFactory, all_contraindications, login_staff, patient, staff
+from tests.patients.signature_helpers import signature_data_url
 
 pytestmark = pytest.mark.django_db
 
@@ -129,17 +130,25 @@ def test_the_questionnaire_does_not_redirect_off_site(client):
     assert client.post("/me/questionnaire/", answers)["Location"] == "/book/"
 
 
-def test_consent_is_accepted_only_when_ticked(client):
+def test_consent_is_accepted_only_when_signed(client, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "clinical": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
     p = patient(consented=False)
     client.force_login(p.user)
     page = client.get("/me/consent/")
     assert "microcurrent therapy" in page.content.decode()
     refused = client.post("/me/consent/", {"version": 1})
-    assert refused.status_code == 400 and "Tick the box" in refused.content.decode()
-    stale = client.post("/me/consent/", {"version": 0, "accept": "on"})
+    assert refused.status_code == 400 and "signature is empty" in refused.content.decode()
+    signature = signature_data_url()
+    stale = client.post("/me/consent/", {"version": 0, "signature": signature})
     assert stale.status_code == 400 and "current consent text" in stale.content.decode()
     assert not ConsentAcceptance.objects.filter(patient=p).exists()
-    assert client.post("/me/consent/", {"version": 1, "accept": "on"}).status_code == 302
+    assert client.post("/me/consent/", {"version": 1, "signature": signature}).status_code == 302
     assert ConsentAcceptance.objects.filter(patient=p, consent__version=1).exists()
 
 

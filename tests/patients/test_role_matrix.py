@@ -18,7 +18,9 @@ from tests.factories import (
     staff,
     treatment,
 )
+from tests.patients.photo_helpers import private_files
 
+__all__ = ["private_files"]  # a fixture: photos and PDFs in a temporary directory
 COLUMNS = ["anonymous", "own", "other", "reception", "dermatologist", "manager"]
 
 # (name, method, path template, body maker, expected per column)
@@ -105,6 +107,23 @@ MATRIX = [
         "amend",
         [401, 403, 403, 403, 201, 403],
     ),
+    # Photos are clinical: reception takes them at the desk, never sees one (issue 19).
+    ("list photos", "get", "/api/patients/{pid}/photos/", None, [401, 200, 404, 403, 200, 403]),
+    ("photo image", "get", "/api/photos/{photo}/image/", None, [401, 200, 404, 403, 200, 403]),
+    (
+        "photo thumbnail",
+        "get",
+        "/api/photos/{photo}/thumbnail/",
+        None,
+        [401, 200, 404, 403, 200, 403],
+    ),
+    (
+        "signed consent pdf",
+        "get",
+        "/api/consents/{signed}/pdf/",
+        None,
+        [401, 200, 404, 200, 200, 200],
+    ),
 ]
 
 
@@ -153,15 +172,50 @@ def caller(column: str, world: dict):
     }[column]
 
 
+def photo_and_pdf(own) -> dict[str, int]:
+    """A photo of the patient's last session and a consent they signed on screen (only for
+    the rows that need them: a PDF takes WeasyPrint a moment)."""
+    from clinic.audit import Actor
+    from patients.models import ConsentText
+    from patients.services import consent_sign
+    from patients.services.photos import photo_upload
+    from tests.appointments.clinic_setup import build_clinic
+    from tests.patients.photo_helpers import agree_to_photos, photo_bytes, session, upload_of
+    from tests.patients.signature_helpers import signature_data_url
+
+    held = session(own, build_clinic(practitioners=1).consultation, days_ago=1)
+    agree_to_photos(own)
+    data = photo_bytes()
+    photo = photo_upload(
+        actor=Actor(user=staff(Role.DERMATOLOGIST)),
+        patient=own,
+        appointment_id=held.pk,
+        pose="front",
+        upload=upload_of(data),
+        size=len(data),
+    )
+    ConsentText.objects.create(version=2, body="Version two.")
+    signed = consent_sign(
+        actor=Actor(user=own.user),
+        patient=own,
+        version=2,
+        signature=signature_data_url(),
+        ip=None,
+        user_agent="tests",
+    )
+    return {"photo": photo.pk, "signed": signed.pk}
+
+
 @pytest.mark.parametrize(
     ("name", "method", "template", "body", "expected"), MATRIX, ids=[r[0] for r in MATRIX]
 )
 @pytest.mark.parametrize("column", COLUMNS)
-def test_role_matrix(world, column, name, method, template, body, expected):
+def test_role_matrix(world, private_files, column, name, method, template, body, expected):
     own = world["own"]
     draft = Consultation.objects.create(patient=own, dermatologist=world["dermatologist"])
     ctx = {"column": column, "dup": patient().pk}
-    path = template.format(pid=own.pk, cid=world["signed"].pk, draft=draft.pk)
+    files = photo_and_pdf(own) if "{photo}" in template or "{signed}" in template else {}
+    path = template.format(pid=own.pk, cid=world["signed"].pk, draft=draft.pk, **files)
     if name == "sign consultation":  # a draft that can be signed: review everything first
         from clinic.audit import Actor
         from patients import services
@@ -200,6 +254,8 @@ def test_matrix_covers_every_patients_endpoint():
         .replace("{pid}", "<int:patient_id>")
         .replace("{cid}", "<int:consultation_id>")
         .replace("{draft}", "<int:consultation_id>")
+        .replace("{photo}", "<int:photo_id>")
+        .replace("{signed}", "<int:consent_id>")
         for _, _, t, _, _ in MATRIX
     }
     assert paths <= covered, paths - covered
