@@ -64,7 +64,7 @@ def test_bookings_go_out_once_moved_and_cancelled_ones_as_they_are_now(outbox):
         1440: f"{day - timedelta(days=1)} 14:00",
         120: f"{day} 12:00",
     }
-    # Olga's session moves: her reminders follow it.
+    # Olga's session moves: her reminders follow it, and she is told of the move.
     o = book(clinic, olga, local(days_ahead(4), 10))
     moved_to = local(days_ahead(5), 16)
     services.appointment_reschedule(actor=Actor(user=olga.user), appointment=o, start=moved_to)
@@ -75,15 +75,15 @@ def test_bookings_go_out_once_moved_and_cancelled_ones_as_they_are_now(outbox):
     with pytest.raises(RuntimeError), transaction.atomic():
         book(clinic, petro, local(days_ahead(4), 15))
         raise RuntimeError("rolled back")
-    assert make_all_due() == 3 + 3 + 1  # travel in time: every pending message is due now
+    assert make_all_due() == 3 + 4 + 1  # travel in time: every pending message is due now
     outbox.start()
-    wait_for(outbox, 7)
+    wait_for(outbox, 8)
     settle(outbox)
-    assert outbox.smtp.count() == 7
+    assert outbox.smtp.count() == 8
     assert max(outbox.smtp.per_message_id().values()) == 1
     assert kinds_by_patient(outbox) == {
         anna.email: [("confirmation", 0), ("reminder", 120), ("reminder", 1440)],
-        olga.email: [("confirmation", 0), ("reminder", 120), ("reminder", 1440)],
+        olga.email: [("confirmation", 0), ("move", 0), ("reminder", 120), ("reminder", 1440)],
         ivan.email: [("cancellation", 0)],
     }
     olga_reminders = [
