@@ -42,6 +42,13 @@ class SessionInput(StrictSerializer):
 class BookCourseInput(CoursePlanInput):
     sessions = SessionInput(many=True, help_text="Every session, usually the accepted plan.")
     consultation = IdField(help_text="The signed consultation that planned it.")
+    confirm_warnings = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Book despite the warnings (more sessions a week than the plan says, or two "
+        "device sessions of one area on a day); without it they are refused with a 400 "
+        "`course_needs_confirmation` listing them under `warnings`.",
+    )
 
 
 class ReflowAcceptInput(StrictSerializer):
@@ -201,6 +208,7 @@ class CourseCreate(APIView):
                 time_of_day=data["time"],
                 start_date=data["start_date"],
                 practitioner_id=data.get("practitioner"),
+                confirm_warnings=data["confirm_warnings"],
             )
             return Response(CourseOutput(course).data, status=status.HTTP_201_CREATED)
 
