@@ -53,6 +53,7 @@ class Action(StrEnum):
     MESSAGE_PREFERENCES = "messages.preferences"  # a patient's own reminder channels
     DESK_VIEW = "desk.view"  # the reception desk: day and week grids, patients, waitlist
     CHART_VIEW = "chart.view"  # the dermatologist's chart pages (clinical notes)
+    CLINIC_SETTINGS = "clinic.settings"  # hours, closures, policy, rooms, devices, people
 
 
 # Which roles may take each action on any object, and which only on their own records.
@@ -78,6 +79,7 @@ _ANY: dict[Action, frozenset[Role]] = {
     Action.SESSION_RECORD_VIEW: CLINICAL_ROLES,
     Action.AUDIT_VIEW: frozenset({Role.MANAGER}),
     Action.REPORTS_VIEW: frozenset({Role.MANAGER}),
+    Action.CLINIC_SETTINGS: frozenset({Role.MANAGER}),
     Action.MESSAGES_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.DESK_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.CHART_VIEW: CLINICAL_ROLES,

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "chart",
     "desk",
     "reports",
+    "manager",
     "demo",
 ]
 

@@ -4,7 +4,7 @@ manager only; other roles get 403."""
 
 from django.urls import path
 
-from desk.views import appointments, course, day, patients, waitlist
+from desk.views import appointments, closures, course, day, patients, waitlist
 
 app_name = "desk"
 urlpatterns = [
@@ -23,5 +23,6 @@ urlpatterns = [
     path("appointments/<int:pk>/move/", appointments.move, name="move"),
     path("appointments/<int:pk>/cancel/", appointments.cancel, name="cancel"),
     path("waitlist/", waitlist.waitlist, name="waitlist"),
+    path("closed-days/", closures.closed_days, name="closed-days"),
     path("waitlist/offers/<int:pk>/accept/", waitlist.offer_accept, name="offer-accept"),
 ]

@@ -158,6 +158,9 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
         context.update(_next_session(appointment))
     elif message.kind == MessageKind.WAITLIST_OFFER:
         context.update(_offer(message.context))
+    elif message.kind == MessageKind.CLOSURE_NOTICE:
+        context["reason"] = message.context.get("reason", "")
+        context["choose_url"] = f"{site.rstrip('/')}/me/appointments/"
     return context
 
 
@@ -169,6 +172,9 @@ def _subject(kind: str, c: dict[str, Any]) -> str:
         MessageKind.COURSE_NUDGE: _("Your course of %(treatment)s: the next session"),
         MessageKind.CANCELLATION: _("Cancelled: %(treatment)s on %(date)s at %(time)s"),
         MessageKind.WAITLIST_OFFER: _("An earlier time is free: %(date)s at %(time)s"),
+        MessageKind.CLOSURE_NOTICE: _(
+            "The clinic is closed on %(date)s: please choose another time"
+        ),
     }
     return f"{settings.CLINIC_NAME}: " + subjects[kind] % c
 

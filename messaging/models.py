@@ -21,6 +21,7 @@ class MessageKind(models.TextChoices):
     COURSE_NUDGE = "course_nudge", _("Course: next session")
     CANCELLATION = "cancellation", _("Cancellation notice")
     WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
+    CLOSURE_NOTICE = "closure_notice", _("Clinic closed: choose another time")
 
 
 class MessageChannel(models.TextChoices):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django_guid import get_guid
 
 from appointments.calendar import calendar_config
-from appointments.models import Appointment, ClinicPolicy
+from appointments.models import Appointment, ClinicPolicy, Closure
 from appointments.selectors import course_progress
 from messaging import timing
 from messaging.models import UNSENT, Message, MessageChannel, MessageKind, MessageStatus
@@ -172,6 +172,25 @@ def on_cancelled(appointment: Appointment, *, now: datetime | None = None) -> No
     _save(
         _row(
             appointment.patient_id, c, MessageKind.CANCELLATION, now, appointment_id=appointment.pk
+        )
+        for c in channels
+    )
+
+
+def on_day_closed(appointment: Appointment, closure: Closure, *, now: datetime) -> None:
+    """The clinic closed on the session's day: the patient is asked, now, to choose another
+    time (the session stays booked until it is moved). Its reminders wait: reception may
+    still move it. Once per session (the outbox's unique constraint)."""
+    channels = channels_for(_patient(appointment))
+    context = {"reason": closure.reason}
+    _save(
+        _row(
+            appointment.patient_id,
+            c,
+            MessageKind.CLOSURE_NOTICE,
+            now,
+            appointment_id=appointment.pk,
+            context=context,
         )
         for c in channels
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 from appointments import events
 from appointments.calendar import calendar_config
-from appointments.models import Appointment, WaitlistOffer
+from appointments.models import Appointment, Closure, WaitlistOffer
 from messaging import outbox
 
 
@@ -29,6 +29,12 @@ def _cancelled(sender: Any, *, appointment: Appointment, now: datetime, **kwargs
 
 def _completed(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
     outbox.on_completed(appointment, now=now)
+
+
+def _day_closed(
+    sender: Any, *, appointment: Appointment, closure: Closure, now: datetime, **kwargs: Any
+) -> None:
+    outbox.on_day_closed(appointment, closure, now=now)
 
 
 def _waitlist_offer(sender: Any, *, offer: WaitlistOffer, now: datetime, **kwargs: Any) -> None:
@@ -52,5 +58,6 @@ def connect() -> None:
         (events.appointment_cancelled, _cancelled),
         (events.appointment_completed, _completed),
         (events.waitlist_offer_made, _waitlist_offer),
+        (events.appointment_day_closed, _day_closed),
     ):
         signal.connect(receiver, dispatch_uid=f"messaging.{receiver.__name__}")
