@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.models import (
     Appointment,
+    CancelReason,
     ClinicPolicy,
     Closure,
     Device,
@@ -110,6 +111,14 @@ class ClosureAdmin(admin.ModelAdmin):
             closure=obj,
             close_anyway=data["close_anyway"],
         )
+
+
+@admin.register(CancelReason)
+class CancelReasonAdmin(admin.ModelAdmin):
+    list_display = ["label_en", "label_uk", "needs_note", "is_active", "position"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # cancelled appointments keep theirs: switch a reason off instead
 
 
 @admin.register(ClinicPolicy)

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from appointments.calendar import local_date, zone
-from appointments.models import Appointment, Closure, Course, Status
+from appointments.models import Appointment, CancelReason, Closure, Course, Status
 from clinic.roles import Action, can, can_ever, is_staff_member, patient_id_of
 
 
@@ -106,3 +106,7 @@ def booked_in_closures(today: date, now: datetime) -> list[tuple[Closure, list[A
         if stranded:
             out.append((closure, stranded))
     return out
+
+
+def cancel_reasons_offered() -> QuerySet[CancelReason]:
+    return CancelReason.objects.filter(is_active=True).order_by("position", "pk")
