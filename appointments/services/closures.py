@@ -17,9 +17,9 @@ from appointments import events
 from appointments.calendar import zone
 from appointments.models import Appointment, Closure
 from appointments.selectors import booked_on_closed_days
+from appointments.services.configuration import check_settings_access
 from clinic.audit import Actor
-from clinic.errors import Conflict, Forbidden, Invalid
-from clinic.roles import Action, can
+from clinic.errors import Conflict, Invalid
 
 REASON_MAX = 200
 
@@ -80,7 +80,7 @@ def closure_save(
 ) -> Closure:
     """Create (or change) a closure. Booked sessions on its days refuse it (409 naming them)
     unless `close_anyway`; then their patients are told, and reception moves them."""
-    _check_manager(actor)
+    check_settings_access(actor)
     closure_check_input(data)
     now = now or timezone.now()
     # Not durable: the Django admin calls this inside its own transaction of the form.
@@ -106,13 +106,7 @@ def _locked_stranded(data: ClosureInput, now: datetime) -> list[Appointment]:
     return sorted(rows.values(), key=lambda a: (a.start, a.pk))
 
 
-def _check_manager(actor: Actor) -> None:
-    # The Django admin stays open to superusers, who may hold no role.
-    if not (can(actor.user, Action.CLINIC_SETTINGS) or actor.user.is_superuser):
-        raise Forbidden(_("Only the manager changes the clinic's settings."))
-
-
 def closure_delete(*, actor: Actor, closure: Closure) -> None:
-    _check_manager(actor)
+    check_settings_access(actor)
     with transaction.atomic():
         Closure.objects.filter(pk=closure.pk).delete()
