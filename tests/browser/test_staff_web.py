@@ -462,4 +462,6 @@ def test_the_managers_report_shows_the_no_show_they_just_marked(page: Page, clin
     assert ["courses", "Microcurrent therapy, face", "completed", "1"] in rows
 
     page.get_by_role("link", name="Settings").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Clinic settings")
+    page.get_by_role("link", name="Admin").click()  # prices and the catalog stay there
     expect(page.locator("#treatments-treatment")).to_be_visible()
