@@ -263,6 +263,7 @@ def _past_course_sessions(anna: Patient, count: int) -> list[Appointment]:
         weekdays=[0, 3],
         time_of_day=time(11),
         start_date=monday,
+        confirm_warnings=True,  # twice a week on a once-a-week plan: agreed for the demo
     )
     sessions = list(course.appointments.order_by("start"))
     for i, a in enumerate(sessions[:count]):
@@ -396,6 +397,7 @@ def _finished_course(p: Patient, days_ago: list[int], done: int) -> None:
         weekdays=[0, 3],
         time_of_day=time(17),
         start_date=monday,
+        confirm_warnings=True,  # twice a week on a once-a-week plan: agreed for the demo
     )
     today = timezone.localdate()
     for a, ago in zip(course.appointments.order_by("start")[:done], days_ago, strict=False):
