@@ -54,8 +54,11 @@ class OpeningHoursForm(CheckedForm):
                     initial=span[index] if span else None,
                     widget=forms.TimeInput({"type": "time"}, format="%H:%M"),
                 )
+        # Sent by the "Change anyway" button, shown once the stranded sessions are listed.
+        self.fields["change_anyway"] = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def days(self) -> list[tuple[str, Any, Any]]:
+        """(weekday name, opens, closes) bound fields, Monday first."""
         return [(name, self[f"open_{d}"], self[f"close_{d}"]) for d, name in Weekday.choices]
 
     def clean(self) -> dict[str, Any]:

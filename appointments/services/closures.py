@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments import events
-from appointments.calendar import zone
 from appointments.models import Appointment, Closure
 from appointments.selectors import booked_on_closed_days
-from appointments.services.configuration import check_settings_access
+from appointments.services.configuration import check_settings_access, session_line
 from clinic.audit import Actor
 from clinic.errors import Conflict, Invalid
 
@@ -42,17 +41,6 @@ def closure_check_input(data: ClosureInput) -> None:
         fields["reason"] = [_("Keep the reason under %s characters.") % REASON_MAX]
     if fields:
         raise Invalid(_("Check the closure."), fields=fields)
-
-
-def session_line(a: Appointment) -> dict:
-    local = a.start.astimezone(zone())
-    return {
-        "id": a.pk,
-        "start": a.start.isoformat(),
-        "when": formats.date_format(local, "D j M Y, H:i"),
-        "patient": a.patient.full_name,
-        "treatment": _(a.treatment.name),
-    }
 
 
 def closure_stranded(data: ClosureInput, *, now: datetime | None = None) -> list[Appointment]:

@@ -14,10 +14,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import QuerySet
+from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from appointments.calendar import zone
 from appointments.models import (
+    Appointment,
     CancelReason,
     ClinicPolicy,
     Device,
@@ -25,9 +28,10 @@ from appointments.models import (
     OpeningHours,
     Practitioner,
     Room,
+    Status,
 )
 from clinic.audit import Actor
-from clinic.errors import Forbidden, Invalid
+from clinic.errors import Conflict, Forbidden, Invalid
 from clinic.roles import CLINICAL_ROLES, Action, can
 from treatments.models import Treatment
 
@@ -47,14 +51,60 @@ def field_error(name: str, message: str) -> Invalid:
 # --- Opening hours ------------------------------------------------------------------------
 
 
-def opening_hours_set(*, actor: Actor, week: Mapping[int, tuple[time, time] | None]) -> None:
+def session_line(a: Appointment) -> dict:
+    local = a.start.astimezone(zone())
+    return {
+        "id": a.pk,
+        "start": a.start.isoformat(),
+        "when": formats.date_format(local, "D j M Y, H:i"),
+        "patient": a.patient.full_name,
+        "treatment": _(a.treatment.name),
+    }
+
+
+def outside_new_hours(
+    week: Mapping[int, tuple[time, time] | None], now: datetime
+) -> list[Appointment]:
+    """Booked sessions still ahead that the new hours would leave outside opening time."""
+    out = []
+    booked = Appointment.objects.filter(status=Status.BOOKED, start__gte=now)
+    for a in booked.select_related("patient", "treatment").order_by("start", "pk"):
+        start, end = a.start.astimezone(zone()), a.end.astimezone(zone())
+        if start.weekday() not in week:
+            continue
+        span = week[start.weekday()]
+        if (
+            span is None
+            or start.time() < span[0]
+            or end.time() > span[1]
+            or end.date() > start.date()
+        ):
+            out.append(a)
+    return out
+
+
+def opening_hours_set(
+    *,
+    actor: Actor,
+    week: Mapping[int, tuple[time, time] | None],
+    change_anyway: bool = False,
+) -> None:
     """The clinic's hours per weekday (None: closed that day); the given days' rows are
-    replaced together."""
+    replaced together. Hours that leave booked sessions outside are refused, naming them
+    (409), unless `change_anyway`: the sessions stay booked for reception to move."""
     check_settings_access(actor)
     for day, span in week.items():
         if span is not None and not span[0] < span[1]:
             raise field_error(f"close_{day}", _("Closing time must be after opening time."))
     with transaction.atomic():
+        stranded = outside_new_hours(week, timezone.now())
+        if stranded and not change_anyway:
+            raise Conflict(
+                _("%(n)s booked session(s) fall outside these hours: confirm to change anyway.")
+                % {"n": len(stranded)},
+                code="hours_strand_bookings",
+                details={"sessions": [session_line(a) for a in stranded]},
+            )
         OpeningHours.objects.filter(weekday__in=list(week)).delete()
         OpeningHours.objects.bulk_create(
             OpeningHours(weekday=d, start=s[0], end=s[1]) for d, s in week.items() if s

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from appointments.models import ClinicPolicy, OpeningHours
 from appointments.services.configuration import POLICY_FIELDS, opening_hours_set, policy_update
 from clinic.audit import Actor
+from clinic.errors import DomainError
 from clinic.page_access import page_requires, posted
 from clinic.roles import Action
 from manager.forms import OpeningHoursForm, PolicyForm
@@ -28,13 +29,23 @@ def _week() -> dict:
 def opening_hours(request: HttpRequest) -> HttpResponse:
     form = OpeningHoursForm(posted(request), week=_week())
     actor = Actor.from_request(request)
+    stranded: list = []
+
+    def save(data: dict) -> None:
+        try:
+            opening_hours_set(actor=actor, week=form.week(), change_anyway=data["change_anyway"])
+        except DomainError as exc:
+            stranded.extend(exc.details.get("sessions", []))
+            raise
+
     return form_page(
         request,
         form,
-        lambda _data: opening_hours_set(actor=actor, week=form.week()),
+        save,
         done=reverse("manager:home"),
         title=_("Opening hours"),
         template="manager/opening_hours.html",
+        context={"stranded": stranded},
     )
 
 

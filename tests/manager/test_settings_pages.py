@@ -245,3 +245,22 @@ def test_every_settings_page_is_the_managers_only(clinic, role):
 def test_every_settings_page_opens_for_the_manager(clinic, manager):
     for url in URLS:
         assert manager.get(url).status_code == 200, url
+
+
+def test_shorter_hours_over_a_booked_session_list_it_and_need_change_anyway(clinic, manager):
+    from tests.appointments.clinic_setup import local
+    from tests.desk.helpers import book, cleared_patient
+
+    day = days_ahead(3)
+    a = book(cleared_patient(first_name="Marta"), clinic.face, local(day, 16))
+    form = week_form(**{f"d{day.weekday()}": ("09:00", "14:00")})
+    response = manager.post("/manager/hours/", form)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "1 booked session falls outside these hours" in page and "Marta" in page
+    assert 'name="change_anyway" value="on"' in page
+    assert calendar_config().opening[day.weekday()] == [(time(7), time(21))]  # unchanged
+    assert manager.post("/manager/hours/", {**form, "change_anyway": "on"}).status_code == 302
+    assert calendar_config().opening[day.weekday()] == [(time(9), time(14))]
+    a.refresh_from_db()
+    assert a.status == "booked"  # reception moves it
