@@ -43,11 +43,15 @@ class ClosureForm(CheckedForm):
 class OpeningHoursForm(CheckedForm):
     """One opening and one closing time per weekday; both empty: closed that day."""
 
+    labels = (_("opens"), _("closes"))
+    headings = (_("Opens"), _("Closes"))
+
     def __init__(self, *args: Any, week: dict[int, tuple[time, time] | None], **kwargs: Any):
         super().__init__(*args, **kwargs)
         for day, name in Weekday.choices:
             span = week.get(day)
-            for part, label, index in (("open", _("opens"), 0), ("close", _("closes"), 1)):
+            parts = (("open", self.labels[0], 0), ("close", self.labels[1], 1))
+            for part, label, index in parts:
                 self.fields[f"{part}_{day}"] = forms.TimeField(
                     label=f"{name}: {label}",
                     required=False,
@@ -79,6 +83,26 @@ class OpeningHoursForm(CheckedForm):
             d: (data[f"open_{d}"], data[f"close_{d}"]) if data.get(f"open_{d}") else None
             for d, _name in Weekday.choices
         }
+
+
+class WorkingHoursForm(OpeningHoursForm):
+    """A practitioner's week: both times empty on a day off."""
+
+    labels = (_("starts"), _("ends"))
+    headings = (_("Starts"), _("Ends"))
+
+
+class TimeOffForm(CheckedForm):
+    day = forms.DateField(label=_("Day off"), widget=DateInput)
+    start = forms.TimeField(
+        label=_("From (empty: the whole day)"),
+        required=False,
+        widget=forms.TimeInput({"type": "time"}, format="%H:%M"),
+    )
+    end = forms.TimeField(
+        label=_("until"), required=False, widget=forms.TimeInput({"type": "time"}, format="%H:%M")
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
 def duration_label(minutes: int) -> str:

@@ -8,7 +8,7 @@ in plain words, never a constraint."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -25,10 +25,13 @@ from appointments.models import (
     ClinicPolicy,
     Device,
     DeviceOutage,
+    ExceptionKind,
     OpeningHours,
     Practitioner,
     Room,
     Status,
+    WorkingException,
+    WorkingHours,
 )
 from clinic.audit import Actor
 from clinic.errors import Conflict, Forbidden, Invalid
@@ -265,3 +268,53 @@ def _free_code(label: str) -> str:
     while CancelReason.objects.filter(code=code).exists():
         code, n = f"{base}-{n}", n + 1
     return code
+
+
+# --- Practitioners' hours and time off ------------------------------------------------------
+
+
+def practitioner_hours_set(
+    *, actor: Actor, practitioner: Practitioner, week: Mapping[int, tuple[time, time] | None]
+) -> None:
+    """A practitioner's weekly hours, one span a weekday (None: not working that day)."""
+    check_settings_access(actor)
+    for day, span in week.items():
+        if span is not None and not span[0] < span[1]:
+            raise field_error(f"close_{day}", _("The end must be after the start."))
+    with transaction.atomic():
+        WorkingHours.objects.filter(practitioner=practitioner, weekday__in=list(week)).delete()
+        WorkingHours.objects.bulk_create(
+            WorkingHours(practitioner=practitioner, weekday=d, start=s[0], end=s[1])
+            for d, s in week.items()
+            if s
+        )
+
+
+def time_off_add(
+    *,
+    actor: Actor,
+    practitioner: Practitioner,
+    day: date,
+    start: time | None,
+    end: time | None,
+    reason: str,
+) -> WorkingException:
+    """Time off on a date: the whole day without times, else from start to end."""
+    check_settings_access(actor)
+    if (start is None) != (end is None):
+        raise field_error("end", _("Give both times, or neither for the whole day."))
+    if start is not None and not start < end:
+        raise field_error("end", _("The end must be after the start."))
+    return WorkingException.objects.create(
+        practitioner=practitioner,
+        date=day,
+        kind=ExceptionKind.OFF,
+        start=start,
+        end=end,
+        reason=reason.strip(),
+    )
+
+
+def time_off_delete(*, actor: Actor, exception: WorkingException) -> None:
+    check_settings_access(actor)
+    WorkingException.objects.filter(pk=exception.pk).delete()

@@ -106,3 +106,14 @@ def test_the_admin_saves_closures_through_the_same_service(clinic):
     assert not Closure.objects.exists()
     assert admin.post(url, {**closure_form(), "close_anyway": "on"}).status_code == 302
     assert Message.objects.filter(kind=MessageKind.CLOSURE_NOTICE, appointment=a).exists()
+
+
+def test_a_manager_without_the_second_factor_is_turned_away(clinic):
+    from django.test import Client
+
+    from tests.factories import staff
+
+    client = Client()
+    client.force_login(staff(Role.MANAGER))  # password only: no second factor in the session
+    response = client.get("/manager/closures/")
+    assert response.status_code == 302 and "/manager/" not in response["Location"]

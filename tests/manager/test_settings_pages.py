@@ -169,7 +169,8 @@ def test_only_dermatologists_logins_are_offered_as_practitioners(clinic, manager
     assert taken not in page  # already a practitioner
     for wrong in (patient_login, reception_login):
         response = manager.post(
-            "/manager/practitioners/new/", {"user": wrong.pk, "display_name": "Dr X"}
+            "/manager/practitioners/new/",
+            {"user": wrong.pk, "display_name": "Dr X"},
         )
         assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     response = manager.post(
@@ -227,6 +228,8 @@ URLS = [
     "/manager/devices/new/",
     "/manager/practitioners/",
     "/manager/practitioners/new/",
+    "/manager/practitioners/{doctor}/hours/",
+    "/manager/practitioners/{doctor}/time-off/new/",
     "/manager/cancel-reasons/",
     "/manager/cancel-reasons/new/",
 ]
@@ -236,14 +239,14 @@ URLS = [
 def test_every_settings_page_is_the_managers_only(clinic, role):
     client = client_for(role)
     before = version()
-    for url in URLS:
+    for url in [u.format(doctor=clinic.practitioners[0].pk) for u in URLS]:
         assert client.get(url).status_code == 403, url
         assert client.post(url, {"name": "x"}).status_code == 403, url
     assert version() == before
 
 
 def test_every_settings_page_opens_for_the_manager(clinic, manager):
-    for url in URLS:
+    for url in [u.format(doctor=clinic.practitioners[0].pk) for u in URLS]:
         assert manager.get(url).status_code == 200, url
 
 
@@ -264,3 +267,32 @@ def test_shorter_hours_over_a_booked_session_list_it_and_need_change_anyway(clin
     assert calendar_config().opening[day.weekday()] == [(time(9), time(14))]
     a.refresh_from_db()
     assert a.status == "booked"  # reception moves it
+
+
+def test_a_practitioners_week_and_time_off(clinic, manager):
+    from appointments.models import WorkingException
+
+    doctor = clinic.practitioners[0]
+    url = f"/manager/practitioners/{doctor.pk}/hours/"
+    assert "Working hours of Dr 0" in manager.get(url).content.decode()
+    response = manager.post(url, week_form(d0=("12:00", "16:00"), d6=("", "")))
+    assert response.status_code == 302
+    weekly = calendar_config().practitioners[doctor.pk].weekly
+    assert weekly[0] == [(time(12), time(16))] and 6 not in weekly
+    bad = manager.post(url, week_form(d1=("16:00", "12:00")))
+    assert (
+        bad.status_code == 400
+        and "Closing time must be after opening time." in bad.content.decode()
+    )
+
+    off = f"/manager/practitioners/{doctor.pk}/time-off/new/"
+    day = days_ahead(4).isoformat()
+    half = manager.post(off, {"day": day, "start": "09:00", "reason": "Dentist"})
+    assert half.status_code == 400
+    assert "Give both times, or neither for the whole day." in half.content.decode()
+    assert manager.post(off, {"day": day, "reason": "Conference"}).status_code == 302
+    x = WorkingException.objects.get(practitioner=doctor)
+    assert x.whole_day and x.reason == "Conference"
+    assert "Conference" in manager.get(url).content.decode()
+    assert manager.post(f"/manager/time-off/{x.pk}/delete/").status_code == 302
+    assert not WorkingException.objects.exists()
