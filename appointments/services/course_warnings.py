@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from appointments.calendar import local_date, zone
 from appointments.models import ACTIVE, Appointment
 from clinic.errors import Invalid
-from patients.models import Consultation, Patient
+from patients.models import Consultation, ConsultationStatus, Patient, TreatmentPlan
 from treatments.models import Treatment
 
 OVER_WEEKLY_PLAN = "over_weekly_plan"
@@ -37,6 +37,20 @@ class CourseWarning:
 
 def planned_per_week(consultation: Consultation, treatment: Treatment) -> int | None:
     plan = consultation.plans.filter(treatment=treatment).first()
+    return plan.sessions_per_week if plan else None
+
+
+def latest_planned_per_week(patient: Patient, treatment: Treatment) -> int | None:
+    """The sessions a week of the latest signed plan of the treatment, if any."""
+    plan = (
+        TreatmentPlan.objects.filter(
+            consultation__patient=patient,
+            consultation__status=ConsultationStatus.SIGNED,
+            treatment=treatment,
+        )
+        .order_by("-consultation__performed_on", "-consultation_id")
+        .first()
+    )
     return plan.sessions_per_week if plan else None
 
 

@@ -110,3 +110,13 @@ def test_the_api_names_the_warnings_and_books_when_confirmed(clinic):
     assert not Course.objects.exists()
     body_ok = book_course(desk, p, c, planned, weekdays=(0, 2, 4), confirm_warnings=True)
     assert body_ok.status_code == 201, body_ok.content
+
+
+def test_the_plan_endpoint_names_the_warnings_before_booking(clinic):
+    desk = token_api(staff(Role.RECEPTION))
+    p, _c = ready_patient(MASSAGE)  # twice a week
+    body = plan(desk, p, weekdays=(0, 2, 4)).json()
+    assert body["complete"]
+    assert {w["code"] for w in body["warnings"]} == {OVER_WEEKLY_PLAN}
+    assert body["warnings"][0]["start"] == body["sessions"][2]["start"]
+    assert plan(desk, p, weekdays=(0, 3)).json()["warnings"] == []
