@@ -79,6 +79,13 @@ def test_a_closure_lists_the_booked_session_and_reception_moves_it(page: Page, c
 
 def test_the_policy_page_offers_reminders_in_days_and_hours(page: Page, clinic: str):
     login_staff(page, clinic, "manager", DEMO_PASSWORD)
+    page.goto(f"{clinic}/manager/")
+    fits_a_phone(page, "settings")
+    doc_shot(page, "settings-home")
+    page.get_by_role("link", name="Opening hours").click()
+    expect(page.get_by_label("Monday: opens")).to_be_visible()
+    fits_a_phone(page, "opening hours")
+    doc_shot(page, "settings-opening-hours")
     page.goto(f"{clinic}/manager/policy/")
     expect(page.get_by_label("1 day before", exact=True)).to_be_checked()
     expect(page.get_by_label("2 hours before", exact=True)).to_be_checked()
