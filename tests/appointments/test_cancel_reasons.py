@@ -124,3 +124,13 @@ def test_an_inactive_reason_is_refused_by_the_service(clinic):
         appointment_cancel(
             actor=Actor(user=staff(Role.RECEPTION)), appointment=a, reason_id=reason("cost").pk
         )
+
+
+def test_a_cancel_from_a_message_link_counts_as_by_patient(clinic):
+    from appointments.services.status import appointment_cancel_by_link
+
+    a = booked(clinic, days=5)
+    appointment_cancel_by_link(appointment=a, reason="Cancelled from the link in a message")
+    a.refresh_from_db()
+    assert a.cancel_reason.code == "by_patient"
+    assert a.status_reason == "Cancelled from the link in a message"
