@@ -296,3 +296,48 @@ def test_a_practitioners_week_and_time_off(clinic, manager):
     assert "Conference" in manager.get(url).content.decode()
     assert manager.post(f"/manager/time-off/{x.pk}/delete/").status_code == 302
     assert not WorkingException.objects.exists()
+
+
+def test_the_list_pages_cost_the_same_queries_however_many_rows(clinic, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from appointments.services.closures import ClosureInput, closure_save
+    from clinic.audit import Actor
+    from tests.appointments.clinic_setup import local
+    from tests.desk.helpers import book, cleared_patient
+
+    def fill(n: int, day: int) -> None:
+        """n more rooms, practitioners, devices with an outage, and sessions on a day that
+        is then closed."""
+        for i in range(n):
+            Room.objects.create(name=f"Extra {day}-{i}")
+            extra = Practitioner.objects.create(
+                user=staff(Role.DERMATOLOGIST), display_name=f"Dr extra {day}-{i}"
+            )
+            extra.treatments.set([clinic.face])
+            device = Device.objects.create(name=f"MC-extra-{day}-{i}")
+            when = days_ahead(20 + day + i).isoformat()
+            manager.post(
+                f"/manager/devices/{device.pk}/outages/new/",
+                {"start": f"{when}T09:00", "end": f"{when}T10:00", "reason": "Service"},
+            )
+            book(cleared_patient(), clinic.face, local(days_ahead(day), 9 + 2 * i))
+        closure_save(
+            actor=Actor(user=manager.user),
+            data=ClosureInput(days_ahead(day), days_ahead(day), "Inventory"),
+            close_anyway=True,
+        )
+
+    def counts() -> list[int]:
+        out = []
+        for url in ("/manager/resources/", "/manager/practitioners/", "/desk/closed-days/"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert manager.get(url).status_code == 200
+            out.append(len(ctx))
+        return out
+
+    fill(1, day=5)
+    few = counts()
+    fill(3, day=6)
+    assert counts() == few
