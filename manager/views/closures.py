@@ -14,7 +14,7 @@ from appointments.models import Closure
 from appointments.selectors import booked_on_closed_days
 from appointments.services.closures import closure_delete, closure_save
 from clinic.audit import Actor
-from clinic.errors import DomainError
+from clinic.errors import Conflict, DomainError
 from clinic.page_access import form_status, page_requires, posted
 from clinic.pages import show_domain_error
 from clinic.roles import Action
@@ -58,19 +58,21 @@ def closure_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     stranded: list = []
     if request.method == "POST" and form.is_valid():
         try:
-            closure = closure_save(
+            saved = closure_save(
                 actor=Actor.from_request(request),
                 data=form.closure_input(),
                 closure=closure,
                 close_anyway=form.cleaned_data["close_anyway"],
             )
+        except Conflict as exc:  # booked sessions: the notice lists them, nothing else to fix
+            stranded = exc.details.get("sessions", [])
         except DomainError as exc:
             show_domain_error(form, exc)
-            stranded = exc.details.get("sessions", [])
         else:
-            return _saved(request, closure)
+            return _saved(request, saved)
     context = {"form": form, "closure": closure, "stranded": stranded}
-    return render(request, "manager/closure_form.html", context, status=form_status(form))
+    status = 409 if stranded else form_status(form)
+    return render(request, "manager/closure_form.html", context, status=status)
 
 
 @require_POST

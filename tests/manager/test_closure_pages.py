@@ -34,8 +34,9 @@ def test_booked_sessions_are_listed_and_close_anyway_tells_the_patients(clinic, 
     a = book(p, clinic.face, local(days_ahead(6), 11))
     response = manager.post("/manager/closures/new/", closure_form())
     page = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "1 booked session falls on these days" in page and "Olena Koval" in page
+    assert "Please correct the errors below." not in page  # nothing is wrong with the form
     assert 'name="close_anyway" value="on"' in page
     assert not Closure.objects.exists()
     response = manager.post("/manager/closures/new/", {**closure_form(), "close_anyway": "on"})
