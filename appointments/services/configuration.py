@@ -66,11 +66,16 @@ def session_line(a: Appointment) -> dict:
 
 
 def outside_new_hours(
-    week: Mapping[int, tuple[time, time] | None], now: datetime
+    week: Mapping[int, tuple[time, time] | None],
+    now: datetime,
+    practitioner: Practitioner | None = None,
 ) -> list[Appointment]:
-    """Booked sessions still ahead that the new hours would leave outside opening time."""
+    """Booked sessions still ahead that the new hours (the clinic's, or a practitioner's)
+    would leave outside."""
     out = []
     booked = Appointment.objects.filter(status=Status.BOOKED, start__gte=now)
+    if practitioner is not None:
+        booked = booked.filter(practitioner=practitioner)
     for a in booked.select_related("patient", "treatment").order_by("start", "pk"):
         start, end = a.start.astimezone(zone()), a.end.astimezone(zone())
         if start.weekday() not in week:
@@ -84,6 +89,15 @@ def outside_new_hours(
         ):
             out.append(a)
     return out
+
+
+def _refuse_stranded_hours(stranded: list[Appointment]) -> None:
+    raise Conflict(
+        _("%(n)s booked session(s) fall outside these hours: confirm to change anyway.")
+        % {"n": len(stranded)},
+        code="hours_strand_bookings",
+        details={"sessions": [session_line(a) for a in stranded]},
+    )
 
 
 def opening_hours_set(
@@ -102,12 +116,7 @@ def opening_hours_set(
     with transaction.atomic():
         stranded = outside_new_hours(week, timezone.now())
         if stranded and not change_anyway:
-            raise Conflict(
-                _("%(n)s booked session(s) fall outside these hours: confirm to change anyway.")
-                % {"n": len(stranded)},
-                code="hours_strand_bookings",
-                details={"sessions": [session_line(a) for a in stranded]},
-            )
+            _refuse_stranded_hours(stranded)
         OpeningHours.objects.filter(weekday__in=list(week)).delete()
         OpeningHours.objects.bulk_create(
             OpeningHours(weekday=d, start=s[0], end=s[1]) for d, s in week.items() if s
@@ -274,14 +283,22 @@ def _free_code(label: str) -> str:
 
 
 def practitioner_hours_set(
-    *, actor: Actor, practitioner: Practitioner, week: Mapping[int, tuple[time, time] | None]
+    *,
+    actor: Actor,
+    practitioner: Practitioner,
+    week: Mapping[int, tuple[time, time] | None],
+    change_anyway: bool = False,
 ) -> None:
-    """A practitioner's weekly hours, one span a weekday (None: not working that day)."""
+    """A practitioner's weekly hours, one span a weekday (None: not working that day);
+    hours that leave their booked sessions outside need `change_anyway`, as the clinic's."""
     check_settings_access(actor)
     for day, span in week.items():
         if span is not None and not span[0] < span[1]:
             raise field_error(f"close_{day}", _("The end must be after the start."))
     with transaction.atomic():
+        stranded = outside_new_hours(week, timezone.now(), practitioner)
+        if stranded and not change_anyway:
+            _refuse_stranded_hours(stranded)
         WorkingHours.objects.filter(practitioner=practitioner, weekday__in=list(week)).delete()
         WorkingHours.objects.bulk_create(
             WorkingHours(practitioner=practitioner, weekday=d, start=s[0], end=s[1])

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from appointments.models import CancelReason, Practitioner, WorkingException
 from appointments.services import configuration as config
 from clinic.audit import Actor
+from clinic.errors import DomainError
 from clinic.page_access import page_requires, posted
 from clinic.roles import Action
 from manager.forms import CancelReasonForm, PractitionerForm, TimeOffForm, WorkingHoursForm
@@ -90,15 +91,30 @@ def practitioner_hours(request: HttpRequest, pk: int) -> HttpResponse:
     p = get_object_or_404(Practitioner, pk=pk)
     form = WorkingHoursForm(posted(request), week=_weekly(p))
     actor = Actor.from_request(request)
+    stranded: list = []
+
+    def save(data: dict) -> None:
+        try:
+            config.practitioner_hours_set(
+                actor=actor,
+                practitioner=p,
+                week=form.week(),
+                change_anyway=data["change_anyway"],
+            )
+        except DomainError as exc:
+            stranded.extend(exc.details.get("sessions", []))
+            raise
+
     return form_page(
         request,
         form,
-        lambda _data: config.practitioner_hours_set(actor=actor, practitioner=p, week=form.week()),
+        save,
         done=reverse("manager:practitioners"),
         title=_("Working hours of %s") % p.display_name,
         template="manager/opening_hours.html",
         context={
             "practitioner": p,
+            "stranded": stranded,
             "intro": _("Leave both times empty on a day off. Bookings also need the clinic open."),
             "time_off": p.exceptions.filter(date__gte=timezone.localdate()).order_by("date"),
         },

@@ -341,3 +341,24 @@ def test_the_list_pages_cost_the_same_queries_however_many_rows(clinic, manager)
     few = counts()
     fill(3, day=6)
     assert counts() == few
+
+
+def test_a_practitioners_shorter_day_over_a_booking_needs_change_anyway(clinic, manager):
+    from tests.appointments.clinic_setup import local
+    from tests.desk.helpers import book, cleared_patient
+
+    doctor = clinic.practitioners[0]
+    day = days_ahead(3)
+    book(
+        cleared_patient(first_name="Nadiia"), clinic.face, local(day, 16), practitioner_id=doctor.pk
+    )
+    url = f"/manager/practitioners/{doctor.pk}/hours/"
+    form = week_form(**{f"d{day.weekday()}": ("09:00", "13:00")})
+    response = manager.post(url, form)
+    assert response.status_code == 400
+    assert "Nadiia" in response.content.decode()
+    assert calendar_config().practitioners[doctor.pk].weekly[day.weekday()] == [(time(9), time(18))]
+    other = clinic.practitioners[1]  # the other practitioner has no booking then
+    assert manager.post(f"/manager/practitioners/{other.pk}/hours/", form).status_code == 302
+    assert manager.post(url, {**form, "change_anyway": "on"}).status_code == 302
+    assert calendar_config().practitioners[doctor.pk].weekly[day.weekday()] == [(time(9), time(13))]
