@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments.views import booking, mine
+from appointments.views import booking, feed, mine
 
 app_name = "appointments"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("me/appointments/<int:pk>/cancel/", mine.cancel, name="cancel"),
     path("me/appointments/<int:pk>/move/", mine.reschedule, name="reschedule"),
     path("me/appointments/<int:pk>/calendar.ics", mine.calendar_entry, name="ics"),
+    path("calendar/feeds/<str:token>.ics", feed.calendar_feed, name="calendar-feed"),
 ]

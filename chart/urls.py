@@ -3,11 +3,12 @@ consultations and session records. Dermatologists only; other roles get 403."""
 
 from django.urls import path
 
-from chart.views import consultations, day, records
+from chart.views import consultations, day, feed, records
 
 app_name = "chart"
 urlpatterns = [
     path("", day.today, name="today"),
+    path("calendar-feed/", feed.calendar_feed, name="calendar-feed"),
     path("patients/", day.patients, name="patients"),
     path("patients/<int:pk>/", day.patient, name="patient"),
     path(

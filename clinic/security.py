@@ -24,7 +24,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
@@ -37,6 +37,9 @@ from clinic.tokens import api_tokens_revoke
 log = logging.getLogger("clinic.auth")
 
 LOGIN_AT, SEEN_AT = "clinic_login_at", "clinic_seen_at"
+# Sent by requests the page makes by itself (the desk grid's live refresh): they are not
+# the person at the screen, so they never keep an idle staff session open.
+BACKGROUND_HEADER = "X-Clinic-Background"
 SEEN_GRANULARITY = 60  # seconds: the session is written at most once a minute for this
 # Where a staff member without a second factor may still go: setting one up, leaving.
 MFA_SETUP_PATHS = (
@@ -53,6 +56,11 @@ def _denied(request: HttpRequest, refusal: Refusal, to: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(refusal.code, refusal.message), status=403)
     messages.warning(request, refusal.message)
+    if request.headers.get("HX-Request") == "true":
+        # An HTMX swap would put the login page inside the page: HTMX goes there instead.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = resolve_url(to)
+        return response
     return redirect(to)
 
 
@@ -83,7 +91,7 @@ class StaffSecurityMiddleware:
             request.user = AnonymousUser()
             ended = Refusal("ended", _("Your session has ended. Please log in again."))
             return _denied(request, ended, settings.LOGIN_URL)
-        if now - seen_at > SEEN_GRANULARITY:
+        if now - seen_at > SEEN_GRANULARITY and BACKGROUND_HEADER not in request.headers:
             request.session[SEEN_AT] = now
         if request.path.startswith(MFA_SETUP_PATHS):
             return None

@@ -199,6 +199,7 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # The outbox sweep (messaging.dispatch): how often beat hands due messages out.
 MESSAGES_SWEEP_SECONDS = env.float("MESSAGES_SWEEP_SECONDS", default=60.0)
+FOLLOW_UPS_SECONDS = env.float("FOLLOW_UPS_SECONDS", default=3600.0)  # recalls, surveys
 # Audit trail head export (clinic.audit.audit_head_export): how often beat sends it.
 AUDIT_HEAD_EXPORT_SECONDS = env.float("AUDIT_HEAD_EXPORT_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
@@ -226,6 +227,12 @@ CELERY_BEAT_SCHEDULE = {
     "tokens-clear-expired": {
         "task": "clinic.tasks.clear_expired_tokens",
         "schedule": crontab(hour=3, minute=20),
+    },
+    # Recalls and surveys after finished courses (SPEC S11): due by the day, so hourly.
+    "follow-ups-plan": {
+        "task": "messaging.tasks.plan_follow_ups",
+        "schedule": FOLLOW_UPS_SECONDS,
+        "options": {"expires": FOLLOW_UPS_SECONDS},
     },
     "outbox-prune": {
         "task": "messaging.tasks.prune_outbox",

@@ -13,7 +13,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from appointments.calendar import zone
 from appointments.forms import CalendarDayForm, within_horizon
-from appointments.models import CancelReason, Practitioner
+from appointments.models import CancelReason, Device, Practitioner, Room
 from appointments.selectors import cancel_reasons_offered
 from clinic.forms import CheckedForm
 from clinic.inputs import check_date_in_range, check_person_name
@@ -102,6 +102,15 @@ class SlotQueryForm(CheckedForm):
     treatment = treatment_choices()
     day = forms.DateField(label=_("Day"), widget=DateInput)
     practitioner = practitioner_choices()
+    # From a free cell of the day grid: the time clicked, and the room or device of its
+    # column when the grid was by room or device.
+    at = forms.TimeField(required=False, widget=forms.HiddenInput)
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.filter(is_active=True), required=False, widget=forms.HiddenInput
+    )
+    device = forms.ModelChoiceField(
+        queryset=Device.objects.filter(is_active=True), required=False, widget=forms.HiddenInput
+    )
 
     def clean_day(self) -> date:
         return within_horizon(self.cleaned_data["day"])
@@ -141,6 +150,19 @@ def slot_value(start: datetime, practitioner: int | None) -> str:
 
 class SlotForm(CheckedForm):
     slot = SlotField(error_messages={"required": _("Choose a time from the list.")})
+
+
+class BookSlotForm(SlotForm):
+    """Booking on behalf: the time, and the room or device when a grid cell named one."""
+
+    room = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    device = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+    def places(self) -> dict[str, int | None]:
+        return {
+            "room_id": self.cleaned_data.get("room"),
+            "device_id": self.cleaned_data.get("device"),
+        }
 
 
 class ReasonForm(CheckedForm):
@@ -213,3 +235,37 @@ class WaitlistJoinForm(CheckedForm):
         if data.get("earliest") and data.get("latest") and data["latest"] < data["earliest"]:
             self.add_error("latest", _("The last day comes after the first."))
         return data
+
+
+class DropForm(CheckedForm):
+    """A booked session dragged on the day grid: the new start and the column it was
+    dropped in (a practitioner, room or device, as the grid shows them)."""
+
+    at = SlotField(error_messages={"required": _("Drop the session on a free time.")})
+    by = forms.ChoiceField(choices=[(b, BY_LABELS[b]) for b in BY_CHOICES])
+    column = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+    def resources(self) -> dict[str, int]:
+        """The service's keyword for the column: practitioner_id, room_id or device_id."""
+        return {f"{self.cleaned_data['by']}_id": self.cleaned_data["column"]}
+
+
+class BookAtForm(CheckedForm):
+    """A free cell of the day grid chosen for a booking: its time and column."""
+
+    at = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M"])
+    by = forms.ChoiceField(choices=[(b, BY_LABELS[b]) for b in BY_CHOICES])
+    column = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+    def clean_at(self) -> datetime:
+        at = self.cleaned_data["at"]
+        check_date_in_range(at)
+        return at
+
+    def book_query(self) -> dict[str, str]:
+        """The booking page's query: the day, the time and who or where."""
+        data = self.cleaned_data
+        at = data["at"].astimezone(zone())
+        query = {"day": at.date().isoformat(), "at": f"{at:%H:%M}"}
+        query[data["by"]] = str(data["column"])
+        return query

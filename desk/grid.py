@@ -7,7 +7,6 @@ with the number of practitioners, rooms or devices, nor with the history.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -51,6 +50,8 @@ class Cell:
     kind: str  # "appt", "free" or "off" (outside working or opening hours, out of service)
     rows: int
     booking: Booking | None = None
+    column: int = 0  # the resource (practitioner, room or device) of its column
+    start: int = 0  # epoch seconds of its first row
 
 
 @dataclass(slots=True)
@@ -74,6 +75,14 @@ class DayGrid:
     bookings: list[Booking]
     cancelled: list[Booking]
     counts: dict[str, int] = field(default_factory=dict)
+    lo: int = 0  # epoch seconds of the first row
+    hi: int = 0  # epoch seconds where the last row ends
+    closure: str | None = None  # why the clinic is closed that day, if it is
+
+    @property
+    def lo_label(self) -> str:
+        """The first row's wall-clock time: the grid's script counts on from it."""
+        return f"{datetime.fromtimestamp(self.lo, tz=zone()):%H:%M}"
 
 
 def _midnight(day: date) -> datetime:
@@ -246,14 +255,6 @@ class DayBookings:
     active: list[Booking]
     cancelled: list[Booking]
 
-    def fingerprint(self) -> str:
-        """Changes whenever the grid would: another configuration (version, or the date it
-        was loaded on), or any shown field of any appointment of the day."""
-        content = repr(
-            (self.day, self.by, self.config.version, self.config.day, self.active, self.cancelled)
-        )
-        return hashlib.blake2b(content.encode(), digest_size=16).hexdigest()
-
 
 def day_bookings(day: date, by: str = "practitioner") -> DayBookings:
     active, cancelled = bookings_between(_midnight(day), _midnight(day + timedelta(days=1)), by)
@@ -284,12 +285,24 @@ def grid_of(found: DayBookings) -> DayGrid:
     for column in columns:
         free = available(config, by, column.id, day)
         for first, cell in column_cells(per_column.get(column.id, []), n_rows, lo, free):
+            cell.column, cell.start = column.id, lo + first * ROW_SECONDS
             starting[first].append(cell)
     rows = [Row(_row_label(lo + r * ROW_SECONDS), cells) for r, cells in enumerate(starting)]
     counts = Counter(b.status for b in active)
     counts["cancelled"] = len(cancelled)
     counts["total"] = len(active)
-    return DayGrid(day, by, columns, rows, active, cancelled, dict(counts))
+    return DayGrid(
+        day,
+        by,
+        columns,
+        rows,
+        active,
+        cancelled,
+        dict(counts),
+        lo,
+        lo + n_rows * ROW_SECONDS,
+        config.closure_reasons.get(day),
+    )
 
 
 # --- The week ---------------------------------------------------------------------------

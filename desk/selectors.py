@@ -7,13 +7,16 @@ plans give only the treatment and the number of sessions.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from appointments.calendar import zone
 from appointments.models import (
     Appointment,
+    CalendarVersion,
     Course,
     OfferStatus,
     Status,
@@ -101,3 +104,32 @@ def screening_dates(patient: Patient) -> Screening | None:
     """When the safety questionnaire was last answered or re-confirmed (not the answers:
     those are for the dermatologist)."""
     return Screening.objects.filter(patient=patient).only("answered_at", "confirmed_at").first()
+
+
+_DAY_VERSION_SQL = """
+SELECT (SELECT v.version FROM {version} v WHERE v.id = 1),
+       md5(coalesce(string_agg(concat_ws(':', a.id, a.status, a.start, a."end",
+           a.practitioner_id, a.room_id, a.device_id, a.treatment_id, a.course_id,
+           (SELECT p.first_name || ' ' || p.last_name FROM {patient} p WHERE p.id = a.patient_id)
+       ), ',' ORDER BY a.id), ''))
+FROM {appointment} a
+WHERE a.start >= %s AND a.start < %s
+"""
+
+
+def day_version(day: date) -> str:
+    """A tag that changes whenever anything the day grid shows of `day` changes: any
+    appointment starting that day (a move in or out, a status, a name) or the calendar
+    configuration (hours, closures). One small query, so the desk's live refresh of an
+    unchanged day costs only that."""
+    lo = datetime.combine(day, time(0), tzinfo=zone())
+    hi = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone())
+    sql = _DAY_VERSION_SQL.format(
+        version=CalendarVersion._meta.db_table,
+        patient=Patient._meta.db_table,
+        appointment=Appointment._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lo, hi])
+        calendar, rows = cursor.fetchone()
+    return f"{calendar or 0:x}-{rows}"

@@ -4,7 +4,7 @@ manager only; other roles get 403."""
 
 from django.urls import path
 
-from desk.views import appointments, closures, course, day, patients, waitlist
+from desk.views import appointments, closures, course, day, drop, patients, waitlist
 
 app_name = "desk"
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
     path("appointments/<int:pk>/no-show/", appointments.no_show, name="no-show"),
     path("appointments/<int:pk>/no-show/undo/", appointments.no_show_undo, name="no-show-undo"),
     path("appointments/<int:pk>/move/", appointments.move, name="move"),
+    path("appointments/<int:pk>/drop/", drop.drop, name="drop"),
     path("appointments/<int:pk>/cancel/", appointments.cancel, name="cancel"),
     path("waitlist/", waitlist.waitlist, name="waitlist"),
     path("closed-days/", closures.closed_days, name="closed-days"),

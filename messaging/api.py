@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from clinic.api import IdFilter, StrictFilterSet, StrictSerializer, actor_of, requires, validated
 from clinic.errors import Forbidden, Invalid
 from clinic.roles import Action
+from messaging import follow_ups
 from messaging.models import Message, MessageChannel, MessageKind, MessageStatus
 from messaging.selectors import message_list
 from messaging.sms import sms_enabled
@@ -82,6 +83,9 @@ class MessageList(generics.ListAPIView):
 class PreferencesInput(StrictSerializer):
     remind_by_email = serializers.BooleanField(required=False)
     remind_by_sms = serializers.BooleanField(required=False)
+    recalls_and_surveys = serializers.BooleanField(
+        required=False, help_text="false: no recall after a course and no feedback survey."
+    )
 
 
 class PreferencesOutput(serializers.Serializer):
@@ -91,6 +95,7 @@ class PreferencesOutput(serializers.Serializer):
     email = serializers.EmailField()
     phone = serializers.CharField()
     sms_available = serializers.BooleanField()
+    recalls_and_surveys = serializers.BooleanField()
 
 
 def _preferences(patient: Patient) -> dict:
@@ -101,6 +106,7 @@ def _preferences(patient: Patient) -> dict:
         "email": patient.email,
         "phone": patient.phone.as_e164 if patient.phone else "",
         "sms_available": sms_enabled(),
+        "recalls_and_surveys": follow_ups.follow_ups_allowed(patient),
     }
 
 
@@ -123,8 +129,9 @@ def _check_reachable(patient: Patient, data: dict) -> None:
 
 
 class MessagePreferences(APIView):
-    """The patient's own reminder channels. Switching a channel off keeps the record of
-    the consent given (reminder_consent_at); messages not yet sent on it are skipped."""
+    """The patient's own reminder channels, and whether they want recalls and surveys
+    (`recalls_and_surveys`). Switching a channel off keeps the record of the consent given
+    (reminder_consent_at); messages not yet sent on it are skipped."""
 
     permission_classes = [requires(Action.MESSAGE_PREFERENCES)]
 
@@ -136,6 +143,12 @@ class MessagePreferences(APIView):
     def patch(self, request: Request) -> Response:
         patient = _own(request)
         data = validated(PreferencesInput, request)
+        follow_ups_allowed = data.pop("recalls_and_surveys", None)
         _check_reachable(patient, data)
-        patient = patient_services.patient_update(actor=actor_of(request), patient=patient, **data)
+        if data or follow_ups_allowed is None:
+            patient = patient_services.patient_update(
+                actor=actor_of(request), patient=patient, **data
+            )
+        if follow_ups_allowed is not None:
+            follow_ups.follow_ups_allow(patient=patient, allowed=follow_ups_allowed)
         return Response(PreferencesOutput(_preferences(patient)).data)

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from appointments.calendar import zone
@@ -28,7 +28,9 @@ from appointments.policy import cancellable_by_patient
 from appointments.selectors import course_progress
 from messaging.links import link_url
 from messaging.models import LinkAction, Message, MessageKind
+from messaging.opt_out import opt_out_url
 from messaging.sms import Sms
+from messaging.surveys import survey_url
 
 
 def mail_domain() -> str:
@@ -155,12 +157,35 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
     if message.kind == MessageKind.HOME_CARE:
         context["advice"] = message.context.get("advice", "")
     elif message.kind == MessageKind.COURSE_NUDGE:
-        context.update(_next_session(appointment))
+        context.update(_next_session(appointment), **_follow_up(message))
     elif message.kind == MessageKind.WAITLIST_OFFER:
         context.update(_offer(message.context))
     elif message.kind == MessageKind.CLOSURE_NOTICE:
         context["reason"] = message.context.get("reason", "")
         context["choose_url"] = f"{site.rstrip('/')}/me/appointments/"
+    elif message.kind in (MessageKind.COURSE_DONE, MessageKind.RECALL, MessageKind.SURVEY):
+        context.update(_follow_up(message))
+    return context
+
+
+def _follow_up(message: Message) -> dict[str, Any]:
+    """The course-done thank-you, the recall and the survey (messaging.follow_ups)."""
+    stored = message.context
+    context: dict[str, Any] = {"book_url": stored.get("book_url", "")}
+    if message.kind == MessageKind.COURSE_NUDGE:
+        return context
+    if message.kind == MessageKind.COURSE_DONE:
+        recall_on = parse_date(stored.get("recall_on") or "")
+        context["recall_on"] = formats.date_format(recall_on, "DATE_FORMAT") if recall_on else ""
+    else:  # a recall or a survey: the patient may stop them from the message itself
+        context["stop_url"] = opt_out_url(message.patient_id)
+    if message.kind == MessageKind.RECALL:
+        context["treatment"] = _(stored.get("treatment", ""))
+        context["consultation"] = stored.get("offer") == "consultation"
+        context["book_url"] = stored.get("url", "")
+    elif message.kind == MessageKind.SURVEY:
+        context["treatment"] = _(stored.get("treatment", ""))
+        context["survey_url"] = survey_url(stored["survey_id"])
     return context
 
 
@@ -175,6 +200,9 @@ def _subject(kind: str, c: dict[str, Any]) -> str:
         MessageKind.CLOSURE_NOTICE: _(
             "The clinic is closed on %(date)s: please choose another time"
         ),
+        MessageKind.COURSE_DONE: _("Your course of %(treatment)s is complete: thank you"),
+        MessageKind.RECALL: _("Time for a maintenance session of %(treatment)s"),
+        MessageKind.SURVEY: _("How was your course of %(treatment)s?"),
     }
     return f"{settings.CLINIC_NAME}: " + subjects[kind] % c
 

@@ -43,7 +43,13 @@ from appointments.models import Status
 from messaging import timing
 from messaging.compose import compose_email, compose_sms
 from messaging.email import EmailOutlet
-from messaging.models import Message, MessageChannel, MessageKind, MessageStatus
+from messaging.models import (
+    FollowUpOptOut,
+    Message,
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
+)
 from messaging.sms import BaseSmsBackend, Sms, SmsError, sms_backend
 
 log = logging.getLogger(__name__)
@@ -331,6 +337,11 @@ def _why_not_now(message: Message, now: datetime) -> tuple[str, str] | None:
             return MessageStatus.VOID, _("The appointment is no longer booked.")
         if appointment.start <= now:
             return MessageStatus.SKIPPED, _("The session had already started.")
+    # Opting out between queueing and sending still counts (one small query, for these
+    # kinds only).
+    follow_up = message.kind in (MessageKind.RECALL, MessageKind.SURVEY)
+    if follow_up and FollowUpOptOut.objects.filter(patient_id=message.patient_id).exists():
+        return MessageStatus.SKIPPED, _("The patient wants no recalls or surveys.")
     if message.kind == MessageKind.WAITLIST_OFFER:
         expires = parse_datetime(message.context.get("expires_at") or "")
         if expires and expires <= now:

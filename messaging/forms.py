@@ -1,4 +1,4 @@
-"""The staff page's filters."""
+"""The staff page's filters, and the patient's feedback survey."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clinic.forms import CheckedForm
-from messaging.models import MessageChannel, MessageKind, MessageStatus
+from messaging.models import SURVEY_SCORE_MAX, MessageChannel, MessageKind, MessageStatus
+from messaging.surveys import COMMENT_MAX
 
 
 class MessageFilterForm(CheckedForm):
@@ -27,3 +28,25 @@ class MessageFilterForm(CheckedForm):
             "kinds": data.get("kind") or (),
             "channel": data.get("channel") or "",
         }
+
+
+class SurveyForm(CheckedForm):
+    """The survey page's two questions. The range is checked here for the page and again
+    by the service (messaging.surveys.survey_answer) for any other caller."""
+
+    score = forms.TypedChoiceField(
+        label=_("How likely are you to recommend us to a friend?"),
+        choices=[(n, str(n)) for n in range(SURVEY_SCORE_MAX + 1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose a score from 0 to 10."),
+            "invalid_choice": _("Choose a score from 0 to 10."),
+        },
+    )
+    comment = forms.CharField(
+        label=_("Anything you want to tell us? (optional)"),
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

@@ -8,6 +8,8 @@ when the appointment was cancelled or moved so the message no longer applies; `s
 when it could not apply (its time had passed, the patient switched the channel off).
 """
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -22,6 +24,9 @@ class MessageKind(models.TextChoices):
     CANCELLATION = "cancellation", _("Cancellation notice")
     WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
     CLOSURE_NOTICE = "closure_notice", _("Clinic closed: choose another time")
+    COURSE_DONE = "course_done", _("Course complete: thank you")
+    RECALL = "recall", _("Recall for a maintenance session")
+    SURVEY = "survey", _("Feedback survey")
 
 
 class MessageChannel(models.TextChoices):
@@ -153,3 +158,111 @@ class MessageLinkUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} via message {self.message_id}"
+
+
+# --- Keeping patients: recalls and surveys (SPEC S11) ---------------------------------
+
+
+class FollowUpOptOut(models.Model):
+    """The patient wants no non-essential messages (recalls, surveys). Reminders and
+    notices about booked sessions still go: those are part of the booking."""
+
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.CASCADE, related_name="follow_up_opt_out"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Patient {self.patient_id} wants no recalls or surveys"
+
+
+class RecallOutcome(models.TextChoices):
+    BOOKING = "booking", _("Invited to book a maintenance session")
+    CONSULTATION = "consultation", _("Invited to a consultation (no valid clearance)")
+    BOOKED_AGAIN = "booked_again", _("Not sent: booked again")
+    OPTED_OUT = "opted_out", _("Not sent: opted out or no channel")
+    EXPIRED = "expired", _("Not sent: found over a month after its date")
+
+
+class Recall(models.Model):
+    """The one recall of a finished course: the row exists once per course (the unique
+    course), whatever two beats or a retried task do, and says what was decided."""
+
+    course = models.OneToOneField(
+        "appointments.Course", on_delete=models.PROTECT, related_name="recall"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    treatment = models.ForeignKey(
+        "treatments.Treatment", on_delete=models.PROTECT, related_name="+"
+    )
+    course_ended_at = models.DateTimeField()
+    outcome = models.CharField(max_length=14, choices=RecallOutcome.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Recall of course {self.course_id}: {self.outcome}"
+
+
+class SurveyStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not sent")
+
+
+SURVEY_SCORE_MAX = 10
+
+
+class Survey(models.Model):
+    """The one feedback survey of a finished course. A patient gets at most one every 90
+    days: the sent surveys' 90-day windows of one patient never overlap (the exclusion
+    constraint). A skipped one (a survey went lately, or no channel) keeps the course
+    from being asked about again."""
+
+    course = models.OneToOneField(
+        "appointments.Course", on_delete=models.PROTECT, related_name="survey"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(
+        "appointments.Practitioner", on_delete=models.PROTECT, related_name="+"
+    )
+    treatment = models.ForeignKey(
+        "treatments.Treatment", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=8, choices=SurveyStatus.choices)
+    skip_reason = models.CharField(max_length=200, blank=True)
+    window = DateRangeField(null=True, blank=True)  # [sent on, sent on + 90 days)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            ExclusionConstraint(
+                name="survey_one_per_patient_per_90_days",
+                expressions=[
+                    ("patient", RangeOperators.EQUAL),
+                    ("window", RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status="sent"),
+            ),
+            models.CheckConstraint(
+                name="survey_sent_has_window",
+                condition=Q(status="skipped") | Q(window__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="survey_score_range",
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=SURVEY_SCORE_MAX),
+            ),
+            models.CheckConstraint(
+                name="survey_answer_complete",
+                condition=Q(answered_at__isnull=True, score__isnull=True)
+                | Q(answered_at__isnull=False, score__isnull=False, status="sent"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Survey of course {self.course_id} ({self.status})"

@@ -8,14 +8,16 @@ together. Delivery is the worker's job (messaging.delivery).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_guid import get_guid
 
-from appointments.calendar import calendar_config
+from appointments.calendar import calendar_config, local_date
 from appointments.models import Appointment, ClinicPolicy, Closure
 from appointments.selectors import course_progress
 from messaging import timing
@@ -51,7 +53,7 @@ def _patient(appointment: Appointment) -> Patient:
     return Patient.objects.only(*_CHANNEL_FIELDS).get(pk=appointment.patient_id)
 
 
-def _row(patient_id: int, channel: str, kind: str, due: datetime, **fields: object) -> Message:
+def build_row(patient_id: int, channel: str, kind: str, due: datetime, **fields: object) -> Message:
     return Message(
         patient_id=patient_id,
         channel=channel,
@@ -80,7 +82,7 @@ def _reminders(appointment: Appointment, channels: list[str], now: datetime) -> 
     rows = []
     for offset, due in _reminder_times(appointment.start, calendar_config().policy).items():
         for channel in channels:
-            row = _row(
+            row = build_row(
                 appointment.patient_id,
                 channel,
                 MessageKind.REMINDER,
@@ -107,7 +109,7 @@ def on_booked(appointment: Appointment, *, now: datetime | None = None) -> None:
     # makes those of the later sessions no-ops); each session keeps its own reminders.
     key = f"course-{appointment.course_id}" if appointment.course_id else ""
     confirmations = [
-        _row(
+        build_row(
             appointment.patient_id,
             c,
             MessageKind.CONFIRMATION,
@@ -170,7 +172,7 @@ def on_cancelled(appointment: Appointment, *, now: datetime | None = None) -> No
     void_pending(appointment, _("The appointment was cancelled."))
     channels = channels_for(_patient(appointment))
     _save(
-        _row(
+        build_row(
             appointment.patient_id, c, MessageKind.CANCELLATION, now, appointment_id=appointment.pk
         )
         for c in channels
@@ -184,7 +186,7 @@ def on_day_closed(appointment: Appointment, closure: Closure, *, now: datetime) 
     channels = channels_for(_patient(appointment))
     context = {"reason": closure.reason}
     _save(
-        _row(
+        build_row(
             appointment.patient_id,
             c,
             MessageKind.CLOSURE_NOTICE,
@@ -213,8 +215,9 @@ def _home_care_advice(appointment: Appointment) -> str:
 
 
 def on_completed(appointment: Appointment, *, now: datetime | None = None) -> None:
-    """A session done: home-care advice from the plan, and for a course that goes on, a
-    nudge about the next session. Both wait for the end of quiet hours."""
+    """A session done: home-care advice from the plan; for a course that goes on, a nudge
+    about the next session; for a course just completed, a thank-you with the recall date
+    and a booking link. All wait for the end of quiet hours."""
     now = now or timezone.now()
     void_pending(appointment, _("The session took place."))
     policy = calendar_config().policy
@@ -224,10 +227,14 @@ def on_completed(appointment: Appointment, *, now: datetime | None = None) -> No
     if advice:
         kinds.append((MessageKind.HOME_CARE, {"advice": advice}))
     if appointment.course_id and not _course_completed(appointment):
-        kinds.append((MessageKind.COURSE_NUDGE, {}))
+        kinds.append((MessageKind.COURSE_NUDGE, {"book_url": booking_url(appointment.treatment)}))
+    elif appointment.course_id:
+        kinds.append((MessageKind.COURSE_DONE, _course_done(appointment, now)))
     channels = channels_for(_patient(appointment)) if kinds else []
     _save(
-        _row(appointment.patient_id, c, kind, due, appointment_id=appointment.pk, context=context)
+        build_row(
+            appointment.patient_id, c, kind, due, appointment_id=appointment.pk, context=context
+        )
         for kind, context in kinds
         for c in channels
     )
@@ -235,6 +242,20 @@ def on_completed(appointment: Appointment, *, now: datetime | None = None) -> No
 
 def _course_completed(appointment: Appointment) -> bool:
     return course_progress(appointment.course).completed
+
+
+def booking_url(treatment: Treatment) -> str:
+    """The patient's booking page of the treatment, as a link for a message."""
+    path = reverse("appointments:book-treatment", kwargs={"slug": treatment.slug})
+    return settings.CLINIC_BASE_URL.rstrip("/") + path
+
+
+def _course_done(appointment: Appointment, now: datetime) -> dict[str, str]:
+    """The thank-you at the end of a course: when the maintenance recall will come (the
+    treatment's interval from today), and where to book before that."""
+    days = appointment.treatment.recall_after_days
+    recall_on = local_date(now + timedelta(days=days)).isoformat() if days else ""
+    return {"recall_on": recall_on, "book_url": booking_url(appointment.treatment)}
 
 
 def enqueue_waitlist_offer(
@@ -262,7 +283,7 @@ def enqueue_waitlist_offer(
         "url": offer_url,
     }
     rows = [
-        _row(patient.pk, c, MessageKind.WAITLIST_OFFER, now, key=key[:120], context=context)
+        build_row(patient.pk, c, MessageKind.WAITLIST_OFFER, now, key=key[:120], context=context)
         for c in channels_for(patient)
     ]
     _save(rows)

@@ -6,7 +6,7 @@ Both take ids (or nothing), load rows and call a service; both are idempotent.
 from celery import shared_task
 from django.db import close_old_connections
 
-from messaging import delivery, dispatch, retention
+from messaging import delivery, dispatch, follow_ups, retention
 
 
 @shared_task(name="messaging.tasks.sweep_outbox", ignore_result=True)
@@ -28,3 +28,12 @@ def prune_outbox() -> int:
     """Every night: remove the final messages past the retention period (messaging.retention)."""
     close_old_connections()
     return retention.outbox_prune()
+
+
+@shared_task(name="messaging.tasks.plan_follow_ups", ignore_result=True)
+def plan_follow_ups() -> int:
+    """Run by beat every FOLLOW_UPS_SECONDS (3600): queue the recalls and surveys due.
+    Idempotent: each course gets its one Recall and one Survey row, ever."""
+    close_old_connections()
+    planned = follow_ups.plan_due()
+    return planned.recalls + planned.surveys

@@ -12,11 +12,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from clinic.errors import DomainError
 from clinic.roles import Action, can
-from messaging import links
-from messaging.forms import MessageFilterForm
+from messaging import follow_ups, links, opt_out, surveys
+from messaging.forms import MessageFilterForm, SurveyForm
 from messaging.models import LinkAction
 from messaging.selectors import message_list
 
@@ -55,6 +57,44 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
             context = {"link": opened, "appointment": opened.appointment, "done": False}
         context["cancel"] = context["link"].action == LinkAction.CANCEL
         return _private(render(request, "messages/link.html", context))
+
+
+@require_http_methods(["GET", "POST"])
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    """The feedback survey from its signed link (no login). POST keeps the answer once."""
+    try:
+        opened = surveys.survey_open(token)
+    except links.LinkError as error:
+        return _private(_invalid(request, error))
+    with translation.override(opened.patient.preferred_language):
+        form = SurveyForm(request.POST if request.method == "POST" else None)
+        context = {"survey": opened, "treatment": _(opened.treatment.name), "form": form}
+        if form.is_bound and form.is_valid():
+            try:
+                surveys.survey_answer(token=token, **form.cleaned_data)
+            except links.LinkError as error:
+                return _private(_invalid(request, error))
+            except DomainError as error:  # the service's own check of the answer
+                for field, problems in error.fields.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                context["done"] = True
+        status = 400 if form.is_bound and form.errors else 200
+        return _private(render(request, "messages/survey.html", context, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+def no_follow_ups(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop recalls and surveys from the link in one (no login). POST acts."""
+    try:
+        patient = opt_out.opt_out_patient(token)
+    except links.LinkError as error:
+        return _private(_invalid(request, error))
+    with translation.override(patient.preferred_language):
+        done = request.method == "POST"
+        if done:
+            follow_ups.follow_ups_allow(patient=patient, allowed=False)
+        return _private(render(request, "messages/no_follow_ups.html", {"done": done}))
 
 
 @login_required

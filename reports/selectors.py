@@ -1,5 +1,6 @@
 """The manager's reports over a date range: utilisation by practitioner, room and device,
-no-shows, course completion, and messages sent and failed.
+no-shows, course completion, messages sent and failed, and (reports.keeping) rebooking
+and the feedback surveys.
 
 A handful of aggregate queries, whatever the range: the appointments grouped by resource
 and status, the courses with their attended sessions, the messages by kind and status;
@@ -31,6 +32,7 @@ from appointments.models import (
     WorkingException,
 )
 from messaging.models import Message, MessageKind, MessageStatus
+from reports import keeping
 
 ATTENDED = (Status.COMPLETED, Status.CHECKED_IN)
 
@@ -115,6 +117,10 @@ class Report:
     @property
     def cancelled(self) -> int:
         return sum(c.count for c in self.cancellations)
+
+    rebooking: list[keeping.RebookingRow]
+    surveys: list[keeping.SurveyRow]
+    survey_comments: list[keeping.SurveyComment]
 
     @property
     def courses_started(self) -> int:
@@ -336,6 +342,9 @@ def report(start: date, end: date) -> Report:
         courses=_courses(config, start, end),
         messages=_messages(lo, hi),
         cancellations=_cancellations(lo, hi),
+        rebooking=keeping.rebooking(config, lo, hi),
+        surveys=keeping.surveys(config, lo, hi),
+        survey_comments=keeping.survey_comments(config, lo, hi),
     )
 
 
@@ -367,4 +376,21 @@ def csv_rows(r: Report) -> list[list[str | int | float]]:
             ["cancellations", c.reason, "cancelled", c.count],
             ["cancellations", c.reason, "percent_of_cancellations", c.percent],
         ]
+    for b in r.rebooking:
+        for metric in ("completed", "rebooked", "percent"):
+            name = "rebooked_percent" if metric == "percent" else metric
+            rows.append(
+                ["rebooking", f"{b.practitioner} / {b.treatment}", name, getattr(b, metric)]
+            )
+    for s in r.surveys:  # scores only: the comments stay on the manager's page
+        for metric in ("sent", "answered", "average", "nps"):
+            value = getattr(s, metric)
+            rows.append(
+                [
+                    "surveys",
+                    f"{s.practitioner} / {s.treatment}",
+                    metric,
+                    "" if value is None else value,
+                ]
+            )
     return rows

@@ -18,6 +18,7 @@ from clinic.page_access import form_status, page_requires
 from clinic.roles import Action
 from clinic.svg import bar_chart
 from patients.forms import DateInput
+from reports.keeping import REBOOK_WITHIN_DAYS
 from reports.selectors import Rate, Report, Utilisation, csv_rows, report
 
 MAX_DAYS = 366
@@ -101,6 +102,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     form, start, end = _range(request)
     r = report(start, end)
     context = {"form": form, "r": r, **charts(r), "csv_query": request.GET.urlencode()}
+    context["rebook_days"] = REBOOK_WITHIN_DAYS
     return render(request, "reports/reports.html", context, status=form_status(form))
 
 

@@ -14,9 +14,10 @@ class TreatmentAdmin(admin.ModelAdmin):
         "course_sessions_min",
         "course_sessions_max",
         "min_sessions_per_week",
+        "recall_after_days",
         "is_active",
     ]
-    list_editable = ["price", "is_active"]
+    list_editable = ["price", "recall_after_days", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["indications"]
 

@@ -68,6 +68,18 @@ class Treatment(models.Model):
     max_frequency_hz = models.DecimalField(
         max_digits=7, decimal_places=2, default=1000, help_text=_("Highest device frequency.")
     )
+    # Neither seed text says when a maintenance session is due, so no treatment has one
+    # until the manager sets it in the admin: then finished courses get one recall.
+    recall_after_days = models.PositiveSmallIntegerField(
+        _("recall after (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_(
+            "Days after a course ends when the patient is invited to a maintenance "
+            "session (for example 90). Empty: no recall."
+        ),
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
     indications = models.ManyToManyField("Indication", related_name="treatments", blank=True)
@@ -90,6 +102,11 @@ class Treatment(models.Model):
                 name="treatment_frequency_range",
                 condition=Q(min_frequency_hz__gt=0)
                 & Q(min_frequency_hz__lte=F("max_frequency_hz")),
+            ),
+            models.CheckConstraint(
+                name="treatment_recall_interval_range",
+                condition=Q(recall_after_days__isnull=True)
+                | Q(recall_after_days__gte=1, recall_after_days__lte=3650),
             ),
             models.CheckConstraint(
                 name="treatment_device_has_area",

@@ -16,6 +16,7 @@ from appointments.models.course import (
     WaitlistOffer,
     WaitlistStatus,
 )
+from appointments.models.feeds import CalendarFeed
 from appointments.models.records import (
     RecordStatus,
     SessionRecord,
@@ -39,6 +40,7 @@ __all__ = [
     "BY_PATIENT",
     "OTHER",
     "Appointment",
+    "CalendarFeed",
     "CalendarVersion",
     "CancelReason",
     "Channel",

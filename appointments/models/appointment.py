@@ -92,6 +92,9 @@ class Appointment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The iCalendar SEQUENCE of the session: raised by each move and by a cancellation,
+    # so a subscribed calendar replaces its copy of the event instead of keeping it.
+    sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["start", "id"]

@@ -6,7 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 # Reasons the code relies on: a staff note given without a reason is "other"; a patient's
-# own cancel (their page, a message link) is "by_patient". Seeded by migration 0008.
+# own cancel (their page, a message link) is "by_patient". Seeded by migration 0009.
 OTHER = "other"
 BY_PATIENT = "by_patient"
 

@@ -131,10 +131,13 @@ def appointment_reschedule(
     appointment: Appointment,
     start: datetime,
     practitioner_id: int | None = None,
+    room_id: int | None = None,
+    device_id: int | None = None,
     reason: str = "",
     now: datetime | None = None,
 ) -> Appointment:
-    """Move a booked session to `start`: patients within the policy, staff with a reason."""
+    """Move a booked session to `start`: patients within the policy, staff with a reason.
+    A room or device named (the desk's grid by room or device) must be the one free."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     now = now or timezone.now()
     staff = check_change_allowed(actor, appointment, reason=reason, now=now, verb=_("move"))
@@ -143,10 +146,17 @@ def appointment_reschedule(
         appointment=appointment,
         start=start,
         practitioner_id=practitioner_id,
+        room_id=room_id,
+        device_id=device_id,
         reason=reason,
         staff=staff,
         now=now,
     )
+
+
+def _check_in_service(active: tuple[int, ...], chosen: int | None, name: str, message: str) -> None:
+    if chosen is not None and chosen not in active:
+        raise Invalid(message, fields={name: [message]})
 
 
 def move_within(
@@ -155,6 +165,8 @@ def move_within(
     appointment: Appointment,
     start: datetime,
     practitioner_id: int | None = None,
+    room_id: int | None = None,
+    device_id: int | None = None,
     reason: str = "",
     staff: bool = True,
     parked: bool = False,
@@ -179,13 +191,24 @@ def move_within(
     )
     rules.check_start(config, start, staff=staff, now=now)
     rules.check_clearance(appointment.patient, treatment, start)
-    placement = rules.place(config, treatment, start, candidates, ignore=[appointment.pk])
+    _check_in_service(config.rooms, room_id, "room", _("This room is not in service."))
+    _check_in_service(config.devices, device_id, "device", _("This device is not in service."))
+    placement = rules.place(
+        config,
+        treatment,
+        start,
+        candidates,
+        room=room_id,
+        device=device_id,
+        ignore=[appointment.pk],
+    )
     appointment.start, appointment.end = placement.start, placement.end
     appointment.blocked_until = placement.blocked_until
     appointment.practitioner_id, appointment.room_id = placement.practitioner.id, placement.room
     appointment.device_id = placement.device
     appointment.status_reason = reason.strip()
     appointment.status_changed_at, appointment.status_changed_by = now, actor.user
+    appointment.sequence += 1  # the row is locked: subscribed calendars see a new version
     try:
         with transaction.atomic():
             appointment.save()

@@ -42,9 +42,11 @@ def _set_status(
     appointment.status_reason = reason.strip()
     appointment.status_changed_at = now
     appointment.status_changed_by = actor.user if actor.user.is_authenticated else None
-    appointment.save(
-        update_fields=["status", "status_reason", "status_changed_at", "status_changed_by", *extra]
-    )
+    fields = ["status", "status_reason", "status_changed_at", "status_changed_by", *extra]
+    if status == Status.CANCELLED:  # calendars replace the event with a cancelled version
+        appointment.sequence += 1
+        fields.append("sequence")
+    appointment.save(update_fields=fields)
     return appointment
 
 
@@ -66,7 +68,7 @@ def appointment_cancel(
 
 
 def _reason_row(code: str) -> CancelReason:
-    # Seeded by migration 0008; made again if a manager or a flushed test database lost it.
+    # Seeded by migration 0009; made again if a manager or a flushed test database lost it.
     row, _created = CancelReason.objects.get_or_create(
         code=code, defaults={"label_en": code.replace("_", " ").capitalize(), "is_active": False}
     )

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from appointments import services
-from appointments.calendar import local_date
+from appointments.calendar import local_date, zone
 from appointments.models import Appointment, Channel
-from appointments.selectors import appointment_get_for
+from appointments.selectors import appointment_get_for, next_step_after
 from clinic.audit import Actor
 from clinic.errors import Conflict, DomainError
 from clinic.page_access import form_status, page_requires, posted
@@ -27,11 +27,11 @@ from clinic.pages import safe_next, show_domain_error
 from clinic.roles import Action
 from desk import selectors as reads
 from desk.forms import (
+    BookSlotForm,
     CancelForm,
     CheckInForm,
     DayPickForm,
     MoveForm,
-    SlotForm,
     SlotQueryForm,
 )
 from desk.views.patients import desk_actions, patient_for_desk
@@ -57,12 +57,13 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "screening": reads.screening_dates(a.patient),
         "consent": consent_state(a.patient),
+        "next_step": next_step_after(a, timezone.localdate()),
     }
     return render(request, "desk/appointment.html", context)
 
 
 def _try_book(
-    request: HttpRequest, patient: Patient, treatment: Treatment, form: SlotForm
+    request: HttpRequest, patient: Patient, treatment: Treatment, form: BookSlotForm
 ) -> tuple[Appointment | None, list[SlotTime]]:
     """Book the chosen time; on a collision, the form says why and offers alternatives."""
     start, practitioner_id = form.cleaned_data["slot"]
@@ -74,6 +75,7 @@ def _try_book(
             start=start,
             practitioner_id=practitioner_id,
             channel=Channel.DESK,
+            **form.places(),
         )
     except Conflict as exc:
         form.add_error(None, exc.message)
@@ -84,12 +86,34 @@ def _try_book(
     return booked, []
 
 
+def _query_form(request: HttpRequest) -> SlotQueryForm:
+    """Bound once a treatment is asked for; from a grid cell (day, time, who or where,
+    but no treatment yet) those only fill the form in."""
+    today = {"day": timezone.localdate()}
+    if "treatment" in request.GET:
+        return SlotQueryForm(request.GET, initial=today)
+    carried = ("day", "practitioner", "at", "room", "device")
+    return SlotQueryForm(initial=today | {k: request.GET[k] for k in carried if k in request.GET})
+
+
+def _chosen(data: dict, times: list[SlotTime]) -> dict:
+    """The time clicked on the grid: its free buttons, or the nearest free times."""
+    if not data.get("at"):
+        return {}
+    wanted = datetime.combine(data["day"], data["at"], tzinfo=zone())
+    places = {"room": data["room"], "device": data["device"]}
+    found = [t for t in times if t.start == wanted]
+    if found:
+        return {"chosen": found, "chosen_places": places, "wanted": wanted}
+    return {"wanted": wanted, "alternatives": alternatives(data["treatment"], wanted)}
+
+
 @page_requires(Action.DESK_VIEW)
 def book(request: HttpRequest, pk: int) -> HttpResponse:
     """Book on behalf of a patient: treatment, day, then one of the free times."""
     patient = patient_for_desk(request, pk)
-    query = SlotQueryForm(request.GET or None, initial={"day": timezone.localdate()})
-    slot_form = SlotForm(posted(request))
+    query = _query_form(request)
+    slot_form = BookSlotForm(posted(request))
     context: dict = {"patient": patient, "query": query, "slot_form": slot_form}
     if query.is_bound and query.is_valid():
         data = query.cleaned_data
@@ -109,7 +133,9 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
         if result.allowed:
             pid = data["practitioner"].pk if data["practitioner"] else None
             context["times"] = slot_times(treatment, day, pid)
-    conflict = bool(context.get("alternatives"))
+            if request.method != "POST":
+                context |= _chosen(data, context["times"])
+    conflict = bool(context.get("alternatives")) and request.method == "POST"
     status = form_status(query, slot_form, conflict=conflict)
     return render(request, "desk/book.html", context, status=status)
 

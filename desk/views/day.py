@@ -1,11 +1,16 @@
 """The reception desk: the day and the week at a glance, by practitioner, room or device.
 
-The day page is the desk's busiest: one query for the day's appointments plus the
-calendar snapshot; HTMX swaps only the grid when the day or the view changes. The grid's
-HTML is kept in the shared cache under a fingerprint of everything it shows (the day's
-appointments as read now, the configuration's version, the language, the query string),
-so a desk that reloads an unchanged day skips building and rendering it, and any change,
-by anyone, anywhere, gives another fingerprint: nothing stale is ever shown.
+The day page is the desk's busiest: HTMX swaps only the grid when the day or the view
+changes. The grid's HTML is kept in the shared cache under the day's version
+(`desk.selectors.day_version`: one small query over everything the grid shows, the
+configuration's version included) with the language and the query string, so a desk
+that reloads an unchanged day skips reading, building and rendering it, and any change,
+by anyone, anywhere, gives another version: nothing stale is ever shown.
+
+The open grid asks every POLL_SECONDS whether its day's version moved (HTMX polling with
+the version it was drawn from): an unchanged day answers 204 after that one query; a
+changed one sends the new grid. Polling rather than server-sent events: a sync gunicorn
+worker held by an open stream would serve nobody else.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -26,7 +32,8 @@ from django.utils.translation import get_language
 from clinic.page_access import page_requires
 from clinic.roles import Action
 from desk.forms import BY_LABELS, GridForm
-from desk.grid import BY_CHOICES, day_bookings, grid_of, week_grid, week_start
+from desk.grid import BY_CHOICES, day_grid, week_grid, week_start
+from desk.selectors import day_version
 
 
 def _url(name: str, day: date, by: str) -> str:
@@ -39,6 +46,7 @@ def _nav(name: str, day: date, by: str, step: int) -> dict:
         "next_url": _url(name, day + timedelta(days=step), by),
         "by_links": [(b, BY_LABELS[b], _url(name, day, b), b == by) for b in BY_CHOICES],
         "day_url": _url("desk:day", day, by),
+        "today_url": _url(name, timezone.localdate(), by),
         "day_value": day.isoformat(),
         "week_url": _url("desk:week", day, by),
     }
@@ -59,36 +67,58 @@ def _grid_page(request: HttpRequest, template: str, partial: str, context: dict)
 
 
 GRID_CACHE_SECONDS = 600
+POLL_SECONDS = 15
+
+
+def grid_context(when: date, by: str, form: GridForm, version: str) -> dict:
+    poll = {"day": when.isoformat(), "by": by, "v": version}
+    return {
+        "grid": day_grid(when, by),
+        "form": form,
+        "version": version,
+        "poll_url": f"{reverse('desk:day')}?{urlencode(poll)}",
+        "poll_seconds": POLL_SECONDS,
+        "book_url": reverse("desk:patients"),
+        "drop_url": reverse("desk:drop", args=[0]),  # the script puts the id for the 0
+        **_nav("desk:day", when, by, 1),
+        **link_prefixes(),
+    }
+
+
+def grid_html(request: HttpRequest, form: GridForm, version: str) -> str:
+    """The grid section for the form's day and view, from the cache when the day's version,
+    the date, the language and the query are the same."""
+    when, by = form.values()
+    query = sorted((k, v) for k, v in request.GET.lists() if k != "v")
+    fingerprint = (version, when, by, timezone.localdate(), get_language(), query)
+    key = "desk:day:" + hashlib.blake2b(repr(fingerprint).encode(), digest_size=16).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        context = grid_context(when, by, form, version)
+        html = render_to_string("desk/_day.html", context, request)
+        cache.set(key, html, GRID_CACHE_SECONDS)
+    return html
 
 
 @page_requires(Action.DESK_VIEW)
 def day(request: HttpRequest) -> HttpResponse:
     form = GridForm(request.GET or None)
-    when, by = form.values()
-    found = day_bookings(when, by)
-    key = (
-        "desk:day:"
-        + hashlib.blake2b(
-            repr((found.fingerprint(), get_language(), sorted(request.GET.lists()))).encode(),
-            digest_size=16,
-        ).hexdigest()
-    )
-    html = cache.get(key)
-    if html is None:
-        context = {
-            "grid": grid_of(found),
-            "form": form,
-            **_nav("desk:day", when, by, 1),
-            **link_prefixes(),
-        }
-        html = render_to_string("desk/_day.html", context, request)
-        cache.set(key, html, GRID_CACHE_SECONDS)
-    if request.htmx:
-        response = HttpResponse(html)
+    when, _by = form.values()
+    version = day_version(when)
+    if request.htmx and request.GET.get("v") == version:
+        response = HttpResponse(status=204)  # the live refresh: nothing changed
+    elif request.htmx:
+        response = HttpResponse(grid_html(request, form, version))
     else:
-        page = {"day": when, "grid_html": mark_safe(html)}  # noqa: S308  (our own rendering)
+        html = mark_safe(grid_html(request, form, version))  # noqa: S308 (our own rendering)
+        now = int(timezone.now().timestamp())
+        page = {"day": when, "grid_html": html, "now": now}
         response = render(request, "desk/day.html", page)
     patch_vary_headers(response, ["HX-Request"])
+    response["Cache-Control"] = "no-store"  # the grid is live; never from the browser cache
+    # The grid's now-line follows the clinic's clock, not the browser's (its script reads
+    # this on every swap): a desk PC with a wrong clock still sees the line where it is.
+    response["X-Clinic-Now"] = str(int(timezone.now().timestamp()))
     return response
 
 

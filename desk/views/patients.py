@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from appointments.calendar import local_date
+from appointments.calendar import calendar_config, local_date
 from appointments.models import Appointment, Status
 from appointments.services.status import check_in_opens_at, no_show_undoable
 from appointments.services.waitlist import waitlist_join
@@ -24,7 +25,7 @@ from clinic.page_access import form_status, page_requires, posted
 from clinic.pages import show_domain_error
 from clinic.roles import Action
 from desk import selectors as reads
-from desk.forms import PatientRegisterForm, WaitlistJoinForm
+from desk.forms import BookAtForm, PatientRegisterForm, WaitlistJoinForm
 from patients import services
 from patients.forms import PatientSearchForm
 from patients.models import Patient
@@ -38,13 +39,30 @@ from patients.selectors import (
 RESULTS = 50
 
 
+def _book_at(request: HttpRequest) -> dict:
+    """A free cell clicked on the day grid: the search then leads to booking that time."""
+    if "at" not in request.GET:
+        return {}
+    form = BookAtForm(request.GET)
+    if not form.is_valid():
+        return {"book_at_error": _("That time could not be read: choose it again on the grid.")}
+    data = form.cleaned_data
+    names = calendar_config().names[data["by"]]
+    return {
+        "book_at": data["at"],
+        "book_who": names.get(data["column"], "?"),
+        "book_carry": [(k, v) for k, v in request.GET.items() if k in ("at", "by", "column")],
+        "book_suffix": f"book/?{urlencode(form.book_query())}",
+    }
+
+
 @page_requires(Action.DESK_VIEW)
 def patients(request: HttpRequest) -> HttpResponse:
     """Search by name, phone or email; HTMX refreshes the results as one types."""
     form = PatientSearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     results = list(patient_search(query=query)[: RESULTS + 1]) if query else []
-    context = {"form": form, "query": query, "results": results[:RESULTS]}
+    context = {"form": form, "query": query, "results": results[:RESULTS], **_book_at(request)}
     context["more"] = len(results) > RESULTS
     context["patient_prefix"] = reverse("desk:patient", args=[0]).removesuffix("0/")
     name = "desk/_patient_results.html" if request.htmx else "desk/patients.html"

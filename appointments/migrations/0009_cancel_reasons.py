@@ -37,7 +37,7 @@ def seed_reasons(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0007_check_in_opens'),
+        ('appointments', '0008_calendar_feeds_and_event_sequence'),
         ('patients', '0003_erasure_record'),
         ('treatments', '0002_seed_catalog'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -1,0 +1,114 @@
+"""The main staff and patient pages, with the data that makes them show what they show
+on a working day (a booked session today, a signed consultation, messages in the outbox),
+for the browser checks that visit every page: the phone layout and axe-core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+from playwright.sync_api import Browser, Page
+
+from appointments.calendar import zone
+from appointments.models import Appointment, Practitioner
+from appointments.services import appointment_book
+from clinic.audit import Actor
+from demo.data import DEMO_PASSWORD
+from patients.models import Patient
+from tests.browser.pages import log_in
+from tests.browser.staff_login import login_staff
+from treatments.models import Treatment
+
+FACE = "microcurrent-therapy-face"
+
+
+@dataclass(frozen=True)
+class MainPages:
+    reception: list[tuple[str, str]]  # (name, path)
+    dermatologist: list[tuple[str, str]]
+    manager: list[tuple[str, str]]
+    patient: list[tuple[str, str]]
+    anonymous: list[tuple[str, str]]
+
+
+def coming_working_day() -> date:
+    """Tomorrow or later, Monday to Saturday (the demo clinic's days)."""
+    day = timezone.localdate() + timedelta(days=1)
+    return day if day.weekday() < 6 else day + timedelta(days=1)
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=zone())
+
+
+def _book(anna: Patient, start: datetime) -> Appointment:
+    from django.contrib.auth import get_user_model
+
+    return appointment_book(
+        actor=Actor(user=get_user_model().objects.get(username="reception")),
+        patient=anna,
+        treatment=Treatment.objects.get(slug=FACE),
+        start=start,
+        practitioner_id=Practitioner.objects.get(user__username="dermatologist").pk,
+        channel="desk",
+    )
+
+
+def main_pages(today: date) -> MainPages:
+    """Book Anna (the demo's patient1) today at 10:30 and tomorrow; the pages to visit."""
+    anna = Patient.objects.get(user__username="patient1")
+    visit = _book(anna, at(today, 10, 30))
+    _book(anna, at(today + timedelta(days=2), 11))
+    a, p, face = visit.pk, anna.pk, Treatment.objects.get(slug=FACE).pk
+    return MainPages(
+        reception=[
+            ("desk-day", f"/desk/?day={today}"),
+            ("desk-week", f"/desk/week/?day={today}"),
+            ("patient-search", "/desk/patients/?q=Bondarenko"),
+            ("patient-page", f"/desk/patients/{p}/"),
+            ("book-on-behalf", f"/desk/patients/{p}/book/?day={today}&treatment={face}"),
+            ("appointment", f"/desk/appointments/{a}/"),
+            ("check-in", f"/desk/appointments/{a}/check-in/"),
+            ("move", f"/desk/appointments/{a}/move/"),
+            ("waitlist", "/desk/waitlist/"),
+            ("messages", "/messages/"),
+        ],
+        dermatologist=[
+            ("chart-day", "/chart/"),
+            ("chart-search", "/chart/patients/?q=Bondarenko"),
+            ("chart-patient", f"/chart/patients/{p}/"),
+        ],
+        manager=[("reports", "/reports/")],
+        patient=[
+            ("book-start", "/book/"),
+            ("book-treatment", f"/book/{FACE}/"),
+            ("my-appointments", "/me/appointments/"),
+        ],
+        anonymous=[("login", "/accounts/login/"), ("catalog", "/")],
+    )
+
+
+def signed_in(browser: Browser, base: str, username: str | None, width: int) -> Page:
+    """A new browser context at `width` (a phone's height), logged in as `username`."""
+    context = browser.new_context(viewport={"width": width, "height": 844}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    if username in STAFF:
+        login_staff(page, base, username, DEMO_PASSWORD)
+    elif username:
+        log_in(page, base, username)
+    return page
+
+
+STAFF = ("reception", "dermatologist", "manager")
+
+
+def by_login(pages: MainPages) -> list[tuple[str | None, list[tuple[str, str]]]]:
+    return [
+        ("reception", pages.reception),
+        ("dermatologist", pages.dermatologist),
+        ("manager", pages.manager),
+        ("patient1", pages.patient),
+        (None, pages.anonymous),
+    ]
