@@ -4,6 +4,7 @@ only as "other" with a note; patients' own cancels count as "by_patient"."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from appointments.models import CancelReason, Status
 from appointments.services import appointment_cancel
@@ -44,7 +45,8 @@ def test_the_seeded_reasons_are_offered_in_order_and_in_the_callers_language(cli
         "needs_note": False,
     }
     assert english[-1]["code"] == "other" and english[-1]["needs_note"] is True
-    ukrainian = desk.get("/api/cancel-reasons/", HTTP_ACCEPT_LANGUAGE="uk").json()
+    with translation.override("en"):  # the request's language must not stay on this thread
+        ukrainian = desk.get("/api/cancel-reasons/", HTTP_ACCEPT_LANGUAGE="uk").json()
     assert [r["label"] for r in ukrainian][:2] == ["Пацієнт скасував", "Хвороба"]
 
 

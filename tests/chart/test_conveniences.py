@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from appointments.models import SessionRecord
 from appointments.services import appointment_check_in
@@ -110,7 +110,8 @@ def test_amendments_show_field_labels_in_the_readers_language(clinic, derm):
     assert "Tone, clinician: <del>5</del> → <ins>6</ins>" in page
     assert "Waveform: <del>Biphasic</del> → <ins>Sine</ins>" in page
     assert "tone_clinician" not in page.split("Amendments")[-1]
-    ukrainian = derm.get(f"/chart/records/{record.pk}/", HTTP_ACCEPT_LANGUAGE="uk")
+    with translation.override("en"):  # the request's language must not stay on this thread
+        ukrainian = derm.get(f"/chart/records/{record.pk}/", HTTP_ACCEPT_LANGUAGE="uk")
     assert "Тонус, оцінка лікаря: <del>5</del>" in ukrainian.content.decode()
 
 

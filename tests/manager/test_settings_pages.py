@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
+from django.utils import translation
 
 from appointments.calendar import calendar_config
 from appointments.models import (
@@ -98,7 +99,8 @@ def test_reminders_are_chosen_as_days_and_hours_not_minutes(clinic, manager):
 
 
 def test_the_policy_page_in_ukrainian(clinic, manager):
-    page = manager.get("/manager/policy/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    with translation.override("en"):  # the request's language must not stay on this thread
+        page = manager.get("/manager/policy/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
     assert "Нагадування" in page and "за 1 день" in page and "за 2 години" in page
 
 
