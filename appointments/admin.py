@@ -1,10 +1,13 @@
 """The manager's configuration screens (SPEC S1: practitioners, hours, rooms, devices,
 closures, the booking and reminder policy)."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from appointments.models import (
     Appointment,
+    CancelReason,
     ClinicPolicy,
     Closure,
     Device,
@@ -15,6 +18,15 @@ from appointments.models import (
     WorkingException,
     WorkingHours,
 )
+from appointments.services.closures import (
+    ClosureInput,
+    closure_check_input,
+    closure_save,
+    closure_stranded,
+    session_line,
+)
+from clinic.audit import Actor
+from clinic.errors import Invalid
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -55,9 +67,58 @@ class OpeningHoursAdmin(admin.ModelAdmin):
     list_display = ["weekday", "start", "end"]
 
 
+class ClosureAdminForm(forms.ModelForm):
+    """The same checks as the manager's page (appointments.services.closures): errors in
+    plain words beside the fields, and booked sessions named before "close anyway"."""
+
+    close_anyway = forms.BooleanField(
+        label=_("Close anyway (the patients are told to choose another time)"), required=False
+    )
+
+    class Meta:
+        model = Closure
+        fields = ["start_date", "end_date", "reason"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        closure = ClosureInput(data["start_date"], data["end_date"], data["reason"])
+        try:
+            closure_check_input(closure)
+        except Invalid as exc:
+            raise forms.ValidationError(exc.fields) from exc
+        stranded = closure_stranded(closure)
+        if stranded and not data.get("close_anyway"):
+            lines = [
+                f"{s['when']} · {s['patient']} · {s['treatment']}"
+                for s in map(session_line, stranded)
+            ]
+            raise forms.ValidationError({"close_anyway": [_("Booked on these days:"), *lines]})
+        return data
+
+
 @admin.register(Closure)
 class ClosureAdmin(admin.ModelAdmin):
+    form = ClosureAdminForm
     list_display = ["start_date", "end_date", "reason"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        closure_save(
+            actor=Actor.from_request(request),
+            data=ClosureInput(data["start_date"], data["end_date"], data["reason"]),
+            closure=obj,
+            close_anyway=data["close_anyway"],
+        )
+
+
+@admin.register(CancelReason)
+class CancelReasonAdmin(admin.ModelAdmin):
+    list_display = ["label_en", "label_uk", "needs_note", "is_active", "position"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # cancelled appointments keep theirs: switch a reason off instead
 
 
 @admin.register(ClinicPolicy)

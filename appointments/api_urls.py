@@ -36,6 +36,7 @@ urlpatterns = [
         views.AppointmentNoShowUndo.as_view(),
         name="appointment-no-show-undo",
     ),
+    path("cancel-reasons/", views.CancelReasonList.as_view(), name="cancel-reason-list"),
     path("courses/plan/", courses.CoursePlanView.as_view(), name="course-plan"),
     path("courses/", courses.CourseCreate.as_view(), name="course-list"),
     path("courses/<int:course_id>/", courses.CourseDetail.as_view(), name="course-detail"),

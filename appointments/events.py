@@ -33,3 +33,6 @@ appointment_completed = Signal()  # appointment, now
 appointment_no_show = Signal()  # appointment, now
 appointment_no_show_undone = Signal()  # appointment, now
 waitlist_offer_made = Signal()  # offer (entry, patient and treatment loaded), now
+# The clinic closed on the day of a booked session; the session stays booked for reception
+# to move, and the patient is asked to choose another time.
+appointment_day_closed = Signal()  # appointment, closure, now

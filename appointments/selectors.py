@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from appointments.calendar import local_date
+from appointments.calendar import local_date, zone
 from appointments.models import (
     Appointment,
     CalendarFeed,
+    CancelReason,
+    Closure,
     Course,
     CourseStatus,
     Practitioner,
@@ -81,6 +83,45 @@ def course_progress(course: Course) -> Progress:
         remaining=max(0, course.planned_sessions - done),
         completed=done >= course.planned_sessions,
     )
+
+
+def booked_on_closed_days(
+    start_date: date, end_date: date, *, after: datetime | None = None
+) -> QuerySet[Appointment]:
+    """Booked sessions on the clinic's local days from start_date to end_date (both
+    included), the earliest first: what a closure of those days would leave stranded."""
+    lo = datetime.combine(start_date, time(0), tzinfo=zone())
+    hi = datetime.combine(end_date + timedelta(days=1), time(0), tzinfo=zone())
+    qs = Appointment.objects.filter(status=Status.BOOKED, start__gte=lo, start__lt=hi)
+    if after is not None:
+        qs = qs.filter(start__gte=after)
+    return qs.select_related("patient", "treatment", "practitioner").order_by("start", "pk")
+
+
+def closures_ahead(today: date) -> QuerySet[Closure]:
+    return Closure.objects.filter(end_date__gte=today).order_by("start_date", "pk")
+
+
+def booked_in_closures(today: date, now: datetime) -> list[tuple[Closure, list[Appointment]]]:
+    """Every closure from today on, with the booked sessions still inside it (for reception
+    to move): the closures with none are left out. Two queries however many closures."""
+    closures = list(closures_ahead(today))
+    if not closures:
+        return []
+    last = max(c.end_date for c in closures)
+    booked = list(booked_on_closed_days(today, last, after=now))
+    out = []
+    for closure in closures:
+        stranded = [
+            a for a in booked if closure.start_date <= local_date(a.start) <= closure.end_date
+        ]
+        if stranded:
+            out.append((closure, stranded))
+    return out
+
+
+def cancel_reasons_offered() -> QuerySet[CancelReason]:
+    return CancelReason.objects.filter(is_active=True).order_by("position", "pk")
 
 
 # --- Practitioners' calendar feeds ----------------------------------------------------

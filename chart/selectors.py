@@ -13,7 +13,15 @@ from appointments.calendar import zone
 from appointments.models import ACTIVE, Appointment, Course, SessionRecord, Status
 from appointments.selectors import Progress, course_progress
 from clinic.svg import LineChart, line_chart
-from patients.models import FormAnswer, FormResponse, Patient, Screening, ScreeningAnswer
+from patients.models import (
+    ConsultationStatus,
+    FormAnswer,
+    FormResponse,
+    Patient,
+    Screening,
+    ScreeningAnswer,
+    TreatmentPlan,
+)
 
 OUTCOMES = (
     ("tone_clinician", _("Tone"), "line-tone"),
@@ -106,3 +114,30 @@ def form_responses(patient: Patient) -> list[FormResponse]:
         .select_related("version__form")
         .prefetch_related(Prefetch("answers", queryset=answers))
     )
+
+
+def plan_for_session(appointment: Appointment) -> TreatmentPlan | None:
+    """The treatment plan the session follows: its course's consultation, else the latest
+    signed consultation that planned this treatment."""
+    plans = TreatmentPlan.objects.filter(
+        treatment_id=appointment.treatment_id,
+        consultation__patient_id=appointment.patient_id,
+        consultation__status=ConsultationStatus.SIGNED,
+    ).select_related("consultation")
+    if appointment.course_id and appointment.course.consultation_id:
+        own = plans.filter(consultation_id=appointment.course.consultation_id).first()
+        if own is not None:
+            return own
+    return plans.order_by("-consultation__performed_on", "-consultation_id").first()
+
+
+def record_prefill(appointment: Appointment) -> dict:
+    """What a new session record starts with: the treatment's area and the plan's program
+    (each can still be changed). An area the consultation excluded cannot be booked, so the
+    treatment's area is the plan's."""
+    plan = plan_for_session(appointment)
+    treated = appointment.treatment.body_area
+    initial: dict = {"areas": [treated] if treated else []}
+    if plan is not None and plan.program:
+        initial["program"] = plan.program
+    return initial

@@ -62,6 +62,7 @@ class Action(StrEnum):
     PHOTO_CONSENT = "photo.consent"  # grant or withdraw a purpose of one's photos
     CONSENT_PDF_VIEW = "consent.pdf_view"  # download a signed consent's frozen PDF
     FORMS_MANAGE = "forms.manage"  # write and publish versions of the patients' forms
+    CLINIC_SETTINGS = "clinic.settings"  # hours, closures, policy, rooms, devices, people
 
 
 # Which roles may take each action on any object, and which only on their own records.
@@ -87,6 +88,7 @@ _ANY: dict[Action, frozenset[Role]] = {
     Action.SESSION_RECORD_VIEW: CLINICAL_ROLES,
     Action.AUDIT_VIEW: frozenset({Role.MANAGER}),
     Action.REPORTS_VIEW: frozenset({Role.MANAGER}),
+    Action.CLINIC_SETTINGS: frozenset({Role.MANAGER}),
     Action.MESSAGES_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.DESK_VIEW: frozenset({Role.RECEPTION, Role.MANAGER}),
     Action.CHART_VIEW: CLINICAL_ROLES,

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "chart",
     "desk",
     "reports",
+    "manager",
     "demo",
 ]
 

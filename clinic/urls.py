@@ -40,6 +40,7 @@ urlpatterns = [
     path("desk/", include("desk.urls")),  # reception
     path("chart/", include("chart.urls")),  # dermatologists
     path("reports/", include("reports.urls")),  # the manager
+    path("manager/", include("manager.urls")),  # the manager's clinic settings
     path("", include("appointments.urls")),
     path("", include("treatments.urls")),
 ]

@@ -3,7 +3,7 @@ then the review of every proposed session, where any time can be changed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from appointments.calendar import calendar_config, zone
 from appointments.models import Weekday
 from appointments.services.course_planning import CoursePlan
+from appointments.services.course_warnings import CourseWarning
 from appointments.services.courses import SessionChoice
 from clinic.forms import CheckedForm
 from desk.forms import SlotField, practitioner_choices, slot_value
@@ -93,9 +94,19 @@ class ReviewRow:
     options: list[tuple[str, str]]
     initial: str
     reason: str = ""  # why the planner could not place it at the preferred time
+    warnings: list[str] = field(default_factory=list)
 
 
-def review_rows(proposal: CoursePlan) -> list[ReviewRow]:
+def review_rows(proposal: CoursePlan, warnings: list[CourseWarning] = ()) -> list[ReviewRow]:
+    rows = _rows(proposal)
+    by_start = {s.start: s.index for s in proposal.sessions}
+    for w in warnings:
+        if w.start in by_start:
+            rows[by_start[w.start]].warnings.append(w.message)
+    return rows
+
+
+def _rows(proposal: CoursePlan) -> list[ReviewRow]:
     placed = {s.index: s for s in proposal.sessions}
     unplaced = {u.index: u for u in proposal.unplaced}
     rows = []
@@ -142,10 +153,32 @@ class CourseReviewForm(CheckedForm):
                 required=False,
                 widget=forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             )
+        self.fields["confirm_warnings"] = forms.BooleanField(
+            label=_("Book anyway, despite the warnings (the dermatologist agrees)"),
+            required=False,
+        )
+
+    @property
+    def has_warnings(self) -> bool:
+        return any(row.warnings for row in self.rows) or bool(self["confirm_warnings"].errors)
+
+    def show_warnings(self, warnings: list[dict[str, str]], rows_by_start: dict[str, int]) -> None:
+        """The service's warnings (as in its error) beside the sessions they are about."""
+        for row in self.rows:
+            row.warnings = []
+        for w in warnings:
+            n = rows_by_start.get(w["start"])
+            if n is not None:
+                self.rows[n - 1].warnings.append(w["message"])
 
     def bound_rows(self) -> list[dict[str, Any]]:
         return [
-            {"reason": row.reason, "choice": self[f"session_{n}"], "other": self[f"other_{n}"]}
+            {
+                "reason": row.reason,
+                "warnings": row.warnings,
+                "choice": self[f"session_{n}"],
+                "other": self[f"other_{n}"],
+            }
             for n, row in enumerate(self.rows, start=1)
         ]
 

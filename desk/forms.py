@@ -13,7 +13,8 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from appointments.calendar import zone
 from appointments.forms import CalendarDayForm, within_horizon
-from appointments.models import Device, Practitioner, Room
+from appointments.models import CancelReason, Device, Practitioner, Room
+from appointments.selectors import cancel_reasons_offered
 from clinic.forms import CheckedForm
 from clinic.inputs import check_date_in_range, check_person_name
 from desk.grid import BY_CHOICES
@@ -176,6 +177,41 @@ class ReasonForm(CheckedForm):
 
 class MoveForm(SlotForm, ReasonForm):
     pass
+
+
+class CancelReasonField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: CancelReason) -> str:
+        return obj.label
+
+
+class CancelForm(CheckedForm):
+    """A reason from the manager's list; a note as well where the reason needs one."""
+
+    reason_id = CancelReasonField(
+        label=_("Why is it cancelled?"),
+        queryset=CancelReason.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("Choose a reason.")},
+    )
+    reason = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+        help_text=_("Required for “Other”; kept with the appointment for the team."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason_id"].queryset = cancel_reasons_offered()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = data.get("reason_id")
+        if chosen is not None and chosen.needs_note and not data.get("reason", "").strip():
+            self.add_error("reason", _("Say what happened (this reason needs a note)."))
+        return data
 
 
 class CheckInForm(CheckedForm):

@@ -7,6 +7,7 @@ from django.urls import path
 from desk.views import (
     appointments,
     checkout,
+    closures,
     consent,
     course,
     day,
@@ -40,5 +41,6 @@ urlpatterns = [
     path("invoices/<int:pk>/", checkout.invoice, name="invoice"),
     path("invoices/<int:pk>/receipt.pdf", checkout.receipt, name="receipt"),
     path("waitlist/", waitlist.waitlist, name="waitlist"),
+    path("closed-days/", closures.closed_days, name="closed-days"),
     path("waitlist/offers/<int:pk>/accept/", waitlist.offer_accept, name="offer-accept"),
 ]

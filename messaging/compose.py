@@ -212,6 +212,9 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
         context.update(_next_session(appointment), **_follow_up(message))
     elif message.kind == MessageKind.WAITLIST_OFFER:
         context.update(_offer(message.context))
+    elif message.kind == MessageKind.CLOSURE_NOTICE:
+        context["reason"] = message.context.get("reason", "")
+        context["choose_url"] = f"{site.rstrip('/')}/me/appointments/"
     elif message.kind in (MessageKind.COURSE_DONE, MessageKind.RECALL, MessageKind.SURVEY):
         context.update(_follow_up(message))
     elif message.kind == MessageKind.MOVE:
@@ -291,6 +294,9 @@ def _subject(kind: str, c: dict[str, Any]) -> str:
         MessageKind.COURSE_NUDGE: _("Your course of %(treatment)s: the next session"),
         MessageKind.CANCELLATION: _("Cancelled: %(treatment)s on %(date)s at %(time)s"),
         MessageKind.WAITLIST_OFFER: _("An earlier time is free: %(date)s at %(time)s"),
+        MessageKind.CLOSURE_NOTICE: _(
+            "The clinic is closed on %(date)s: please choose another time"
+        ),
         MessageKind.COURSE_DONE: _("Your course of %(treatment)s is complete: thank you"),
         MessageKind.RECALL: _("Time for a maintenance session of %(treatment)s"),
         MessageKind.SURVEY: _("How was your course of %(treatment)s?"),

@@ -23,6 +23,7 @@ class MessageKind(models.TextChoices):
     COURSE_NUDGE = "course_nudge", _("Course: next session")
     CANCELLATION = "cancellation", _("Cancellation notice")
     WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
+    CLOSURE_NOTICE = "closure_notice", _("Clinic closed: choose another time")
     COURSE_DONE = "course_done", _("Course complete: thank you")
     RECALL = "recall", _("Recall for a maintenance session")
     SURVEY = "survey", _("Feedback survey")

@@ -19,7 +19,7 @@ from django_guid import get_guid
 
 from appointments.calendar import calendar_config, local_date
 from appointments.events import Move
-from appointments.models import Appointment, ClinicPolicy, Course
+from appointments.models import Appointment, ClinicPolicy, Closure, Course
 from appointments.selectors import course_progress
 from messaging import timing
 from messaging.models import UNSENT, Message, MessageChannel, MessageKind, MessageStatus
@@ -242,6 +242,25 @@ def on_cancelled(appointment: Appointment, *, now: datetime | None = None) -> No
     _save(
         build_row(
             appointment.patient_id, c, MessageKind.CANCELLATION, now, appointment_id=appointment.pk
+        )
+        for c in channels
+    )
+
+
+def on_day_closed(appointment: Appointment, closure: Closure, *, now: datetime) -> None:
+    """The clinic closed on the session's day: the patient is asked, now, to choose another
+    time (the session stays booked until it is moved). Its reminders wait: reception may
+    still move it. Once per session (the outbox's unique constraint)."""
+    channels = channels_for(_patient(appointment))
+    context = {"reason": closure.reason}
+    _save(
+        build_row(
+            appointment.patient_id,
+            c,
+            MessageKind.CLOSURE_NOTICE,
+            now,
+            appointment_id=appointment.pk,
+            context=context,
         )
         for c in channels
     )

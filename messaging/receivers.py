@@ -15,7 +15,7 @@ from django.urls import reverse
 from appointments import events
 from appointments.calendar import calendar_config
 from appointments.events import Move
-from appointments.models import Appointment, Course, WaitlistOffer
+from appointments.models import Appointment, Closure, Course, WaitlistOffer
 from messaging import outbox
 
 
@@ -49,6 +49,12 @@ def _completed(sender: Any, *, appointment: Appointment, now: datetime, **kwargs
     outbox.on_completed(appointment, now=now)
 
 
+def _day_closed(
+    sender: Any, *, appointment: Appointment, closure: Closure, now: datetime, **kwargs: Any
+) -> None:
+    outbox.on_day_closed(appointment, closure, now=now)
+
+
 def _waitlist_offer(sender: Any, *, offer: WaitlistOffer, now: datetime, **kwargs: Any) -> None:
     entry = offer.entry
     outbox.enqueue_waitlist_offer(
@@ -73,5 +79,6 @@ def connect() -> None:
         (events.appointment_cancelled, _cancelled),
         (events.appointment_completed, _completed),
         (events.waitlist_offer_made, _waitlist_offer),
+        (events.appointment_day_closed, _day_closed),
     ):
         signal.connect(receiver, dispatch_uid=f"messaging.{receiver.__name__}")

@@ -22,6 +22,7 @@ from appointments import intervals as iv
 from appointments.calendar import CalendarConfig, calendar_config, epoch, spans_to_epochs, zone
 from appointments.models import (
     Appointment,
+    CancelReason,
     Closure,
     Course,
     CourseStatus,
@@ -92,6 +93,17 @@ class MessageRow:
 
 
 @dataclass(frozen=True)
+class CancelRow:
+    reason: str
+    count: int
+    out_of: int  # every cancellation of the range
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.count / self.out_of, 1) if self.out_of else 0.0
+
+
+@dataclass(frozen=True)
 class Report:
     start: date
     end: date
@@ -100,6 +112,12 @@ class Report:
     no_shows_by_practitioner: list[Rate]
     courses: list[CourseRow]
     messages: list[MessageRow]
+    cancellations: list[CancelRow]
+
+    @property
+    def cancelled(self) -> int:
+        return sum(c.count for c in self.cancellations)
+
     rebooking: list[keeping.RebookingRow]
     surveys: list[keeping.SurveyRow]
     survey_comments: list[keeping.SurveyComment]
@@ -291,6 +309,25 @@ def _messages(lo: datetime, hi: datetime) -> list[MessageRow]:
     return out
 
 
+def _cancellations(lo: datetime, hi: datetime) -> list[CancelRow]:
+    """The cancelled appointments of the range by reason, the commonest first (those
+    cancelled before reasons were listed count under "not given")."""
+    rows = (
+        Appointment.objects.filter(start__gte=lo, start__lt=hi, status=Status.CANCELLED)
+        .values("cancel_reason_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {row["cancel_reason_id"]: row["n"] for row in rows}
+    reasons = CancelReason.objects.in_bulk([k for k in counts if k is not None])
+    total = sum(counts.values())
+    out = [
+        CancelRow(reasons[k].label if k is not None else _("Not given"), n, total)
+        for k, n in counts.items()
+    ]
+    return sorted(out, key=lambda c: (-c.count, c.reason))
+
+
 def report(start: date, end: date) -> Report:
     config = calendar_config()
     lo, hi = _bounds(start, end)
@@ -304,6 +341,7 @@ def report(start: date, end: date) -> Report:
         no_shows_by_practitioner=by_practitioner,
         courses=_courses(config, start, end),
         messages=_messages(lo, hi),
+        cancellations=_cancellations(lo, hi),
         rebooking=keeping.rebooking(config, lo, hi),
         surveys=keeping.surveys(config, lo, hi),
         survey_comments=keeping.survey_comments(config, lo, hi),
@@ -333,6 +371,11 @@ def csv_rows(r: Report) -> list[list[str | int | float]]:
     for m in r.messages:
         for metric in ("sent", "failed", "waiting", "other"):
             rows.append(["messages", m.kind, metric, getattr(m, metric)])
+    for c in r.cancellations:
+        rows += [
+            ["cancellations", c.reason, "cancelled", c.count],
+            ["cancellations", c.reason, "percent_of_cancellations", c.percent],
+        ]
     for b in r.rebooking:
         for metric in ("completed", "rebooked", "percent"):
             name = "rebooked_percent" if metric == "percent" else metric

@@ -92,8 +92,10 @@ def consult(
     performed_on=None,
     plans: dict[str, int] | None = None,
     record_screening: bool | None = None,
+    per_week: dict[str, int] | None = None,
 ):
     """A consultation; `present` maps slug -> dict(status=..., area=..., review_date=...);
+    `per_week` maps slug -> sessions a week in its plan (the treatment's minimum otherwise);
     `plans` maps treatment slug -> number of sessions (a consultation clears only what it
     plans: a face course unless told otherwise)."""
     dermatologist = dermatologist or staff(Role.DERMATOLOGIST)
@@ -111,7 +113,9 @@ def consult(
         services.PlanInput(
             treatment=treatment(slug),
             sessions=n,
-            sessions_per_week=treatment(slug).min_sessions_per_week or 1,
+            sessions_per_week=(per_week or {}).get(slug)
+            or treatment(slug).min_sessions_per_week
+            or 1,
         )
         for slug, n in (plans or {}).items()
     ]

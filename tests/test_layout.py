@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import ROOT, VENV_BIN
 
 APPS = ["clinic", "treatments", "patients", "appointments", "messaging", "desk", "chart"]
-APPS += ["billing", "reports", "demo"]
+APPS += ["billing", "reports", "manager", "demo"]
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
@@ -46,6 +46,7 @@ def tree_copy(tmp_path: Path) -> Path:
     ("module", "bad_import", "broken"),
     [
         ("chart/views/day.py", "from desk import grid", "chart is not allowed to import desk"),
+        ("manager/views/home.py", "from desk import grid", "manager is not allowed to import desk"),
         ("clinic/roles.py", "import patients.models", "clinic is not allowed to import patients"),
         (
             "appointments/services/booking.py",

@@ -83,9 +83,10 @@ def test_treatment_choices_and_areas_are_named_in_the_readers_language():
 def test_amended_fields_are_named_as_the_chart_labels_them():
     from django.utils import translation
 
-    from chart.templatetags.chart_labels import amended_field
-    from patients.models import Amendment
+    from chart.templatetags.amendments import amendment_lines
 
     with translation.override("uk"):
-        assert amended_field("anamnesis", Amendment(consultation_id=1)) == "Анамнез"
-        assert amended_field("no_such_field", Amendment(consultation_id=1)) == "no_such_field"
+        (line,) = amendment_lines({"anamnesis": {"from": "", "to": "Сухість"}})
+        assert line == ("Анамнез", "—", "Сухість")
+        (unknown,) = amendment_lines({"no_such_field": {"from": 1, "to": 2}})
+        assert unknown == ("No such field", "1", "2")

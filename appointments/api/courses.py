@@ -15,7 +15,7 @@ from appointments import idempotency
 from appointments.calendar import calendar_config
 from appointments.models import Appointment, Course
 from appointments.selectors import course_progress
-from appointments.services import course_planning, courses
+from appointments.services import course_planning, course_warnings, courses
 from clinic.api import IdField, StrictSerializer, actor_of, requires, validated
 from clinic.errors import Invalid
 from clinic.roles import Action, can
@@ -42,6 +42,13 @@ class SessionInput(StrictSerializer):
 class BookCourseInput(CoursePlanInput):
     sessions = SessionInput(many=True, help_text="Every session, usually the accepted plan.")
     consultation = IdField(help_text="The signed consultation that planned it.")
+    confirm_warnings = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Book despite the warnings (more sessions a week than the plan says, or two "
+        "device sessions of one area on a day); without it they are refused with a 400 "
+        "`course_needs_confirmation` listing them under `warnings`.",
+    )
 
 
 class ReflowAcceptInput(StrictSerializer):
@@ -65,10 +72,23 @@ class UnplacedSessionOutput(serializers.Serializer):
     alternatives = CourseSlotOutput(many=True)
 
 
+class CourseWarningOutput(serializers.Serializer):
+    code = serializers.ChoiceField(
+        [course_warnings.OVER_WEEKLY_PLAN, course_warnings.SAME_AREA_SAME_DAY]
+    )
+    start = serializers.DateTimeField(help_text="The proposed session it is about.")
+    message = serializers.CharField()
+
+
 class CoursePlanOutput(serializers.Serializer):
     complete = serializers.BooleanField()
     sessions = PlannedSessionOutput(many=True)
     unplaced = UnplacedSessionOutput(many=True)
+    warnings = CourseWarningOutput(
+        many=True,
+        help_text="Cautions about the placed sessions (against the latest signed plan of the "
+        "treatment); booking them needs confirm_warnings.",
+    )
 
 
 class ProgressOutput(serializers.Serializer):
@@ -116,7 +136,9 @@ class CourseOutput(serializers.ModelSerializer):
         return CourseSessionOutput(course.appointments.order_by("start"), many=True).data
 
 
-def plan_payload(plan: course_planning.CoursePlan) -> dict:
+def plan_payload(
+    plan: course_planning.CoursePlan, warnings: list[course_warnings.CourseWarning] = ()
+) -> dict:
     slot = lambda s: {"start": s.start, "end": s.end, "practitioner": s.practitioner}  # noqa: E731
     return CoursePlanOutput(
         {
@@ -131,6 +153,7 @@ def plan_payload(plan: course_planning.CoursePlan) -> dict:
                 }
                 for u in plan.unplaced
             ],
+            "warnings": [w.as_dict() for w in warnings],
         }
     ).data
 
@@ -169,7 +192,13 @@ class CoursePlanView(APIView):
             start_date=data["start_date"],
             practitioner_id=data.get("practitioner"),
         )
-        return Response(plan_payload(plan))
+        warnings = course_warnings.course_warnings(
+            patient=patient,
+            treatment=treatment,
+            per_week=course_warnings.latest_planned_per_week(patient, treatment),
+            starts=[s.start for s in plan.sessions],
+        )
+        return Response(plan_payload(plan, warnings))
 
 
 class CourseCreate(APIView):
@@ -201,6 +230,7 @@ class CourseCreate(APIView):
                 time_of_day=data["time"],
                 start_date=data["start_date"],
                 practitioner_id=data.get("practitioner"),
+                confirm_warnings=data["confirm_warnings"],
             )
             return Response(CourseOutput(course).data, status=status.HTTP_201_CREATED)
 

@@ -102,6 +102,23 @@ class ReasonInput(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
+class CancelInput(ReasonInput):
+    reason_id = IdField(
+        required=False,
+        allow_null=True,
+        help_text="A reason from GET /api/cancel-reasons/; `reason` is then its note (required "
+        "for reasons with needs_note, such as 'other'). Staff giving only `reason` cancel for "
+        "'other' with that note.",
+    )
+
+
+class CancelReasonOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    label = serializers.CharField(help_text="In the request's language.")
+    needs_note = serializers.BooleanField()
+
+
 class RescheduleInput(ReasonInput):
     start = serializers.DateTimeField()
     practitioner = IdField(required=False, allow_null=True)
@@ -147,6 +164,7 @@ class AppointmentOutput(serializers.ModelSerializer):
             "end",
             "status",
             "status_reason",
+            "cancel_reason",
             "booked_via",
             "course",
             "created_at",

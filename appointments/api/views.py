@@ -19,8 +19,9 @@ from appointments.api.serializers import (
     AvailabilityOutput,
     AvailabilityQuery,
     BookInput,
+    CancelInput,
+    CancelReasonOutput,
     CheckInInput,
-    ReasonInput,
     RescheduleInput,
 )
 from appointments.availability import free_slots
@@ -206,16 +207,37 @@ class AppointmentCancel(APIView):
 
     permission_classes = [requires(Action.APPOINTMENT_CHANGE)]
 
-    @extend_schema(request=ReasonInput, responses=AppointmentOutput)
+    @extend_schema(request=CancelInput, responses=AppointmentOutput)
     def post(self, request: Request, appointment_id: int) -> Response:
         appointment = selectors.appointment_get_for(
             request.user, appointment_id, Action.APPOINTMENT_CHANGE
         )
-        data = validated(ReasonInput, request)
+        data = validated(CancelInput, request)
         services.appointment_cancel(
-            actor=actor_of(request), appointment=appointment, reason=data["reason"]
+            actor=actor_of(request),
+            appointment=appointment,
+            reason=data["reason"],
+            reason_id=data.get("reason_id"),
         )
         return Response(_output(appointment.pk))
+
+
+class CancelReasonList(APIView):
+    """The cancel reasons on offer (the manager's list), in the request's language."""
+
+    permission_classes = [requires(Action.APPOINTMENT_CHANGE)]
+
+    @extend_schema(responses=CancelReasonOutput(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(
+            CancelReasonOutput(
+                [
+                    {"id": r.id, "code": r.code, "label": r.label, "needs_note": r.needs_note}
+                    for r in selectors.cancel_reasons_offered()
+                ],
+                many=True,
+            ).data
+        )
 
 
 class AppointmentReschedule(APIView):

@@ -7,6 +7,7 @@ from appointments.models.appointment import (
     IdempotencyKey,
     Status,
 )
+from appointments.models.cancel import BY_PATIENT, OTHER, CancelReason
 from appointments.models.course import (
     Course,
     CourseStatus,
@@ -36,9 +37,12 @@ from appointments.models.schedule import (
 
 __all__ = [
     "ACTIVE",
+    "BY_PATIENT",
+    "OTHER",
     "Appointment",
     "CalendarFeed",
     "CalendarVersion",
+    "CancelReason",
     "Channel",
     "ClinicPolicy",
     "Closure",

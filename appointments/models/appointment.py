@@ -85,6 +85,13 @@ class Appointment(models.Model):
         related_name="+",
     )
     status_reason = models.CharField(max_length=300, blank=True)
+    cancel_reason = models.ForeignKey(
+        "appointments.CancelReason",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # The iCalendar SEQUENCE of the session: raised by each move and by a cancellation,
     # so a subscribed calendar replaces its copy of the event instead of keeping it.
     sequence = models.PositiveIntegerField(default=0)
@@ -105,6 +112,10 @@ class Appointment(models.Model):
             _no_overlap("room"),
             _no_overlap("device"),
             _no_overlap("patient", end="end"),  # the cleanup buffer is the device's, not hers
+            models.CheckConstraint(
+                name="appointment_cancel_reason_only_when_cancelled",
+                condition=Q(cancel_reason__isnull=True) | Q(status="cancelled"),
+            ),
         ]
 
     def __str__(self) -> str:

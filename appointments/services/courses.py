@@ -28,6 +28,11 @@ from appointments.services.course_planning import (
     course_plan,
     fields_error,
 )
+from appointments.services.course_warnings import (
+    check_warnings_confirmed,
+    course_warnings,
+    planned_per_week,
+)
 from clinic.audit import Actor
 from clinic.errors import Conflict, DomainError, Forbidden, Invalid
 from clinic.roles import Action, can
@@ -99,13 +104,23 @@ def course_book(
     time_of_day: time,
     start_date: date,
     practitioner_id: int | None = None,
+    confirm_warnings: bool = False,
 ) -> Course:
-    """Book every session of a course, or none: a 409 names each conflicting session."""
+    """Book every session of a course, or none: a 409 names each conflicting session.
+    Sessions over the plan's weekly number, or beside another device session of the same
+    area that day, are booked only with `confirm_warnings` (a 400 names them otherwise)."""
     if not can(actor.user, Action.COURSE_MANAGE, patient):
         raise Forbidden(_("Only staff book courses."), code="forbidden")
     check_course_rules(treatment, len(choices), weekdays)
     check_session_spacing(treatment, [c.start for c in choices])
     _check_consultation(patient, treatment, consultation)
+    warnings = course_warnings(
+        patient=patient,
+        treatment=treatment,
+        per_week=planned_per_week(consultation, treatment),
+        starts=[c.start for c in choices],
+    )
+    check_warnings_confirmed(warnings, confirm_warnings)
     try:
         with transaction.atomic():
             course = Course.objects.create(

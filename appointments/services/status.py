@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from appointments import events
 from appointments.calendar import calendar_config, local_date
-from appointments.models import Appointment, Status
+from appointments.models import BY_PATIENT, OTHER, Appointment, CancelReason, Status
 from appointments.policy import cancellable_by_patient, check_change_allowed, outside_policy
 from appointments.services.waitlist import waitlist_offer_slot
 from clinic.audit import Actor
@@ -35,12 +36,13 @@ def _set_status(
     status: str,
     reason: str,
     now: datetime,
+    extra: Sequence[str] = (),
 ) -> Appointment:
     appointment.status = status
     appointment.status_reason = reason.strip()
     appointment.status_changed_at = now
     appointment.status_changed_by = actor.user if actor.user.is_authenticated else None
-    fields = ["status", "status_reason", "status_changed_at", "status_changed_by"]
+    fields = ["status", "status_reason", "status_changed_at", "status_changed_by", *extra]
     if status == Status.CANCELLED:  # calendars replace the event with a cancelled version
         appointment.sequence += 1
         fields.append("sequence")
@@ -50,12 +52,44 @@ def _set_status(
 
 @transaction.atomic
 def appointment_cancel(
-    *, actor: Actor, appointment: Appointment, reason: str = "", now: datetime | None = None
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    reason: str = "",
+    reason_id: int | None = None,
+    now: datetime | None = None,
 ) -> Appointment:
+    """Cancel, with a reason from the manager's list (`reason_id`) and a note (`reason`).
+    A note alone counts as "other"; a patient who gives neither cancelled "by_patient"."""
     appointment, now = _locked_booked(appointment), now or timezone.now()
-    check_change_allowed(actor, appointment, reason=reason, now=now, verb=_("cancel"))
-    # Stored as written (not translated): a note for staff, shown in any language.
-    return _cancel(appointment, actor, reason or "Cancelled by the patient", now)
+    chosen, note = _cancel_reason(actor, reason_id, reason)
+    check_change_allowed(actor, appointment, reason=note, now=now, verb=_("cancel"))
+    return _cancel(appointment, actor, note, now, chosen)
+
+
+def _reason_row(code: str) -> CancelReason:
+    # Seeded by migration 0009; made again if a manager or a flushed test database lost it.
+    row, _created = CancelReason.objects.get_or_create(
+        code=code, defaults={"label_en": code.replace("_", " ").capitalize(), "is_active": False}
+    )
+    return row
+
+
+def _cancel_reason(actor: Actor, reason_id: int | None, note: str) -> tuple[CancelReason, str]:
+    """The reason row and the note stored as written (not translated, a note for staff)."""
+    note = note.strip()
+    if reason_id is None:
+        if note or is_staff_member(actor.user):  # staff without a note: the policy refuses
+            return _reason_row(OTHER), note
+        return _reason_row(BY_PATIENT), "Cancelled by the patient"
+    chosen = CancelReason.objects.filter(pk=reason_id, is_active=True).first()
+    if chosen is None:
+        message = _("Choose one of the listed reasons.")
+        raise Invalid(message, fields={"reason_id": [message]})
+    if chosen.needs_note and not note:
+        message = _("Say what happened (this reason needs a note).")
+        raise Invalid(message, fields={"reason": [message]})
+    return chosen, note or chosen.label_en
 
 
 @transaction.atomic
@@ -68,7 +102,8 @@ def appointment_cancel_by_link(
     appointment, now = _locked_booked(appointment), now or timezone.now()
     if not cancellable_by_patient(appointment, now):
         raise outside_policy(_("cancel"))
-    return _cancel(appointment, Actor(user=AnonymousUser()), reason, now)
+    chosen = _reason_row(BY_PATIENT)
+    return _cancel(appointment, Actor(user=AnonymousUser()), reason, now, chosen)
 
 
 def _locked_booked(appointment: Appointment) -> Appointment:
@@ -78,8 +113,11 @@ def _locked_booked(appointment: Appointment) -> Appointment:
     return appointment
 
 
-def _cancel(appointment: Appointment, actor: Actor, reason: str, now: datetime) -> Appointment:
-    _set_status(appointment, actor, Status.CANCELLED, reason, now)
+def _cancel(
+    appointment: Appointment, actor: Actor, reason: str, now: datetime, chosen: CancelReason
+) -> Appointment:
+    appointment.cancel_reason = chosen
+    _set_status(appointment, actor, Status.CANCELLED, reason, now, extra=["cancel_reason"])
     # Reminders void, the notice queued.
     events.appointment_cancelled.send(Appointment, appointment=appointment, now=now)
     waitlist_offer_slot(

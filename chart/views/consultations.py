@@ -34,6 +34,8 @@ def _saved(request: HttpRequest, c: Consultation) -> HttpResponse:
 
 
 def _form_page(request: HttpRequest, form: ConsultationForm, context: dict) -> HttpResponse:
+    if "all_absent" in request.POST:  # the "rest absent" button: show, save nothing
+        form = form.with_the_rest_absent()
     context.update(form=form, reviews=form.review_rows())
     return render(request, "chart/consultation_form.html", context, status=form_status(form))
 
@@ -42,7 +44,7 @@ def _form_page(request: HttpRequest, form: ConsultationForm, context: dict) -> H
 def consultation_new(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_get_for(request.user, pk, Action.CONSULTATION_WRITE)
     form = ConsultationForm(posted(request), contraindications=list(contraindication_list()))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and "all_absent" not in request.POST and form.is_valid():
         try:
             c = services.consultation_create(
                 actor=Actor.from_request(request),
@@ -77,7 +79,7 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         contraindications=list(contraindication_list()),
         initial=initial_from(c),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and "all_absent" not in request.POST and form.is_valid():
         try:
             with transaction.atomic():
                 c = services.consultation_update(

@@ -17,7 +17,7 @@ from appointments.models import SessionRecord
 from appointments.selectors import appointment_get_for
 from chart import services as service
 from chart.forms.records import RecordAmendForm, SessionRecordForm, record_initial
-from chart.selectors import record_base
+from chart.selectors import record_base, record_prefill
 from clinic.audit import Actor, audit_record
 from clinic.errors import DomainError
 from clinic.page_access import form_status, page_requires, posted
@@ -46,7 +46,9 @@ def record_new(request: HttpRequest, pk: int) -> HttpResponse:
     existing = SessionRecord.objects.filter(appointment=appointment).first()
     if existing is not None:
         return redirect("chart:record", pk=existing.pk)
-    form = SessionRecordForm(posted(request), treatment=appointment.treatment)
+    form = SessionRecordForm(
+        posted(request), treatment=appointment.treatment, initial=record_prefill(appointment)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             record = service.session_record_create(

@@ -28,10 +28,10 @@ from clinic.roles import Action
 from desk import selectors as reads
 from desk.forms import (
     BookSlotForm,
+    CancelForm,
     CheckInForm,
     DayPickForm,
     MoveForm,
-    ReasonForm,
     SlotQueryForm,
 )
 from desk.views.patients import desk_actions, patient_for_desk
@@ -239,13 +239,14 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 @page_requires(Action.DESK_VIEW)
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     a = appointment_get_for(request.user, pk, Action.APPOINTMENT_CHANGE)
-    form = ReasonForm(posted(request))
+    form = CancelForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.appointment_cancel(
                 actor=Actor.from_request(request),
                 appointment=a,
                 reason=form.cleaned_data["reason"],
+                reason_id=form.cleaned_data["reason_id"].pk,
             )
         except DomainError as exc:
             show_domain_error(form, exc)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from appointments.models import Course
 from appointments.services.course_planning import course_plan
+from appointments.services.course_warnings import course_warnings
 from appointments.services.courses import SessionChoice, course_book
 from clinic.audit import Actor, audit_reads
 from clinic.errors import Conflict, DomainError
@@ -49,6 +50,8 @@ def _show_problems(
     its options; anything else above the form."""
     by_date = sorted(choices, key=lambda nc: nc[1].start)
     placed = False
+    if "warnings" in exc.details:
+        review.show_warnings(exc.details["warnings"], {c.start.isoformat(): n for n, c in choices})
     for problem in exc.details.get("sessions", []):
         n = _row_of(choices, problem["start"])
         if n is not None:
@@ -76,6 +79,7 @@ def _book(
             patient=patient,
             consultation=form.cleaned_data["plan"].consultation,
             choices=[c for _n, c in choices],
+            confirm_warnings=review.cleaned_data["confirm_warnings"],
             **kwargs,
         )
     except DomainError as exc:
@@ -105,7 +109,13 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         show_domain_error(form, exc)
         return _plan_page(request, context, plans, 400)
-    review = CourseReviewForm(posted(request), rows=review_rows(proposal))
+    warnings = course_warnings(
+        patient=patient,
+        treatment=kwargs["treatment"],
+        per_week=form.cleaned_data["plan"].sessions_per_week,
+        starts=[s.start for s in proposal.sessions],
+    )
+    review = CourseReviewForm(posted(request), rows=review_rows(proposal, warnings))
     context.update(review=review, proposal=proposal, treatment=kwargs["treatment"])
     conflict = False
     if request.method == "POST" and review.is_valid():

@@ -69,6 +69,7 @@ MATRIX: list[tuple[str, str, str, dict | None, list]] = [
     ("book", "post", "/api/appointments/", {}, [A, OK, OK, OK, OK, OK]),
     ("appointment", "get", "/api/appointments/{appt}/", None, [A, OK, N, OK, OK, OK]),
     ("cancel", "post", "/api/appointments/{appt}/cancel/", {}, [A, OK, N, OK, OK, OK]),
+    ("cancel reasons", "get", "/api/cancel-reasons/", None, [A, OK, OK, OK, OK, OK]),
     ("reschedule", "post", "/api/appointments/{appt}/reschedule/", {}, [A, OK, N, OK, OK, OK]),
     ("check in", "post", "/api/appointments/{appt}/check-in/", {}, [A, F, F, OK, F, OK]),
     ("no-show", "post", "/api/appointments/{appt}/no-show/", {}, [A, F, F, OK, F, OK]),

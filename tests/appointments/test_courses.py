@@ -47,8 +47,11 @@ def plan(client, p, slug=MASSAGE, sessions=20, weekdays=(0, 3), at="10:00", star
     return client.post("/api/courses/plan/", body, format="json")
 
 
-def book_course(client, p, c, planned: dict, slug=MASSAGE, weekdays=(0, 3), at="10:00", start=None):
+def book_course(
+    client, p, c, planned: dict, slug=MASSAGE, weekdays=(0, 3), at="10:00", start=None, **extra
+):
     body = {
+        **extra,
         "patient": p.pk,
         "treatment": treatment(slug).pk,
         "consultation": c.pk,

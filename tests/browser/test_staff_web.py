@@ -263,6 +263,7 @@ def _past_course_sessions(anna: Patient, count: int) -> list[Appointment]:
         weekdays=[0, 3],
         time_of_day=time(11),
         start_date=monday,
+        confirm_warnings=True,  # twice a week on a once-a-week plan: agreed for the demo
     )
     sessions = list(course.appointments.order_by("start"))
     for i, a in enumerate(sessions[:count]):
@@ -396,6 +397,7 @@ def _finished_course(p: Patient, days_ago: list[int], done: int) -> None:
         weekdays=[0, 3],
         time_of_day=time(17),
         start_date=monday,
+        confirm_warnings=True,  # twice a week on a once-a-week plan: agreed for the demo
     )
     today = timezone.localdate()
     for a, ago in zip(course.appointments.order_by("start")[:done], days_ago, strict=False):
@@ -462,4 +464,6 @@ def test_the_managers_report_shows_the_no_show_they_just_marked(page: Page, clin
     assert ["courses", "Microcurrent therapy, face", "completed", "1"] in rows
 
     page.get_by_role("link", name="Settings").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Clinic settings")
+    page.get_by_role("link", name="Admin").click()  # prices and the catalog stay there
     expect(page.locator("#treatments-treatment")).to_be_visible()

@@ -9,10 +9,19 @@ import pytest
 
 from appointments.models import Appointment, Course
 from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
-from tests.desk.helpers import book, cleared_patient
-from tests.factories import patient, screen
+from tests.desk.helpers import FACE, book
+from tests.factories import consult, patient, screen
 
 pytestmark = [pytest.mark.django_db, at_clinic_now]
+
+
+def cleared_patient(per_week: int = 2):
+    """Cleared for a face course of 8 whose plan says `per_week` sessions a week (the
+    wizard's tests book Mondays and Thursdays)."""
+    p = patient(with_login=False)
+    screen(p)
+    consult(p, plans={FACE: 8}, per_week={FACE: per_week})
+    return p
 
 
 def next_monday() -> date:
@@ -133,3 +142,35 @@ def test_showing_the_treatment_plans_is_audit_logged(clinic, reception):
     reception.get(f"/desk/patients/{p.pk}/course/")
     read = AuditEvent.objects.get(action="read", patient_id=p.pk)
     assert (read.object_type, read.actor) == ("patients.consultation", reception.user)
+
+
+def test_more_sessions_a_week_than_the_plan_are_shown_and_need_a_confirmation(clinic, reception):
+    p = cleared_patient(per_week=1)  # the plan says once a week; Mondays and Thursdays asked
+    url = review_url(p, sessions=8)
+    page = reception.get(url).content.decode()
+    assert page.count("Warning:") == 4  # the second session of each of the 4 weeks
+    assert "the consultation&#x27;s plan says 1 a week" in page
+    assert 'name="confirm_warnings"' in page
+    data = choices_from(page, 8)
+    response = reception.post(url, data)
+    assert response.status_code == 400
+    assert "Confirm to book despite the warnings." in response.content.decode()
+    assert response.content.decode().count("Warning:") == 4
+    assert not Course.objects.filter(patient=p).exists()
+    response = reception.post(url, {**data, "confirm_warnings": "on"})
+    assert response.status_code == 302
+    assert Course.objects.get(patient=p).appointments.count() == 8
+
+
+def test_a_session_on_a_day_with_a_face_session_is_warned_beside_it(clinic, reception):
+    p = cleared_patient()
+    thursday = next_monday() + timedelta(days=3)
+    book(p, clinic.face, local(thursday, 15))  # already a face session that day
+    url = review_url(p, sessions=8)
+    page = reception.get(url).content.decode()
+    assert page.count("Warning:") == 1
+    assert "already has Microcurrent therapy, face at 15:00" in page
+    data = choices_from(page, 8)
+    data["session_2"] = ""
+    data["other_2"] = f"{(thursday + timedelta(days=1)).isoformat()}T10:00"  # adjusted instead
+    assert reception.post(url, data).status_code == 302

@@ -258,15 +258,51 @@ def test_moving_onto_a_taken_time_shows_the_conflict_and_alternatives(clinic, re
     assert a.start == local(days_ahead(2), 10)
 
 
-def test_cancelling_needs_a_reason(clinic, reception):
+def test_cancelling_needs_a_reason_from_the_list(clinic, reception):
+    from appointments.models import CancelReason
+
     a = book(cleared_patient(), clinic.face, local(days_ahead(2), 10))
     url = f"/desk/appointments/{a.pk}/cancel/"
-    assert reception.post(url, {"reason": " "}).status_code == 400
-    assert reception.post(url, {"reason": "Ill"}).status_code == 302
+    page = reception.get(url).content.decode()
+    assert "Illness" in page and "Work or schedule conflict" in page and "Other" in page
+    illness, other = (
+        CancelReason.objects.get(code="illness"),
+        CancelReason.objects.get(code="other"),
+    )
+    missing = reception.post(url, {"reason": "Ill"})
+    assert missing.status_code == 400 and "Choose a reason." in missing.content.decode()
+    bare_other = reception.post(url, {"reason_id": other.pk, "reason": " "})
+    assert bare_other.status_code == 400
+    assert "this reason needs a note" in bare_other.content.decode()
+    assert reception.post(url, {"reason_id": illness.pk}).status_code == 302
     a.refresh_from_db()
-    assert (a.status, a.status_reason) == (Status.CANCELLED, "Ill")
-    again = reception.post(url, {"reason": "Twice"})
+    assert (a.status, a.cancel_reason, a.status_reason) == (Status.CANCELLED, illness, "Illness")
+    again = reception.post(url, {"reason_id": illness.pk})
     assert again.status_code == 400 and "Only a booked appointment" in again.content.decode()
+
+
+def test_other_with_a_note_keeps_the_note(clinic, reception):
+    from appointments.models import CancelReason
+
+    a = book(cleared_patient(), clinic.face, local(days_ahead(2), 10))
+    other = CancelReason.objects.get(code="other")
+    url = f"/desk/appointments/{a.pk}/cancel/"
+    assert reception.post(url, {"reason_id": other.pk, "reason": "Flat flooded"}).status_code == 302
+    a.refresh_from_db()
+    assert (a.cancel_reason, a.status_reason) == (other, "Flat flooded")
+
+
+def test_a_reason_the_manager_switched_off_is_not_offered(clinic, reception):
+    from appointments.models import CancelReason
+
+    a = book(cleared_patient(), clinic.face, local(days_ahead(2), 10))
+    CancelReason.objects.filter(code="travel").update(is_active=False)
+    travel = CancelReason.objects.get(code="travel")
+    url = f"/desk/appointments/{a.pk}/cancel/"
+    assert "Travel" not in reception.get(url).content.decode()
+    assert reception.post(url, {"reason_id": travel.pk}).status_code == 400
+    a.refresh_from_db()
+    assert a.status == Status.BOOKED
 
 
 def test_joining_the_waitlist_and_booking_a_freed_slot_for_the_patient(clinic, reception):

@@ -1,0 +1,98 @@
+"""The manager's settings in Chromium: a closure over a booked session lists it and closes
+only on "Close anyway", then reception finds the session to move; the policy page offers
+reminders in days and hours. Screenshots for the closing note go to docs/screenshots/."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from appointments.models import ClinicPolicy, Closure, Status
+from demo.data import DEMO_PASSWORD
+from messaging.models import Message, MessageKind
+from tests.browser.pages import DESKTOP, PHONE, UNLABELLED_CONTROLS
+from tests.browser.staff_login import login_staff
+from tests.browser.test_staff_web import at, book, demo_patient, next_weekday
+
+pytestmark = pytest.mark.browser
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def doc_shot(page: Page, name: str) -> None:
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
+
+
+def fits_a_phone(page: Page, name: str) -> None:
+    """At 390 px nothing scrolls sideways and every control has a label."""
+    page.set_viewport_size({"width": PHONE, "height": 900})
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{name} scrolls sideways at {PHONE}px"
+    assert not page.evaluate(UNLABELLED_CONTROLS), name
+    page.set_viewport_size({"width": DESKTOP, "height": 900})
+
+
+def test_a_closure_lists_the_booked_session_and_reception_moves_it(page: Page, clinic: str):
+    anna = demo_patient("patient1")
+    tuesday = next_weekday(1)
+    booked = book(anna, "microcurrent-therapy-face", at(tuesday, 11))
+    login_staff(page, clinic, "manager", DEMO_PASSWORD)
+    page.goto(f"{clinic}/desk/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Closures").click()
+    page.get_by_role("link", name="Add a closure").click()
+
+    page.get_by_label("First closed day").fill(str(tuesday))
+    page.get_by_label("Last closed day").fill(str(tuesday - timedelta(days=1)))
+    page.get_by_label("Reason").fill("Burst pipe")
+    page.get_by_role("button", name="Save").click()
+    field = page.locator(".field", has=page.get_by_label("Last closed day"))
+    expect(field).to_contain_text("The last day cannot be before the first day.")
+    expect(page.locator("main")).not_to_contain_text("closure_dates_ordered")
+
+    page.get_by_label("Last closed day").fill(str(tuesday + timedelta(days=1)))
+    page.get_by_role("button", name="Save").click()
+    warning = page.locator("#stranded")
+    expect(warning).to_contain_text("1 booked session falls on these days")
+    expect(warning).to_contain_text(anna.full_name)
+    assert not Closure.objects.exists()
+    fits_a_phone(page, "closure warning")
+    doc_shot(page, "closure-warning")
+
+    page.get_by_role("button", name="Close anyway").click()
+    page.wait_for_url("**/desk/closed-days/")
+    row = page.locator("tr", has_text=anna.full_name)
+    expect(row).to_contain_text("Microcurrent therapy, face")
+    assert Message.objects.filter(kind=MessageKind.CLOSURE_NOTICE, appointment=booked).exists()
+    doc_shot(page, "closure-sessions-to-move")
+    row.get_by_role("link", name="Move").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert f"day={tuesday + timedelta(days=2)}" in page.url
+    booked.refresh_from_db()
+    assert booked.status == Status.BOOKED
+
+
+def test_the_policy_page_offers_reminders_in_days_and_hours(page: Page, clinic: str):
+    login_staff(page, clinic, "manager", DEMO_PASSWORD)
+    page.goto(f"{clinic}/manager/")
+    fits_a_phone(page, "settings")
+    doc_shot(page, "settings-home")
+    page.get_by_role("link", name="Opening hours").click()
+    expect(page.get_by_label("Monday: opens")).to_be_visible()
+    fits_a_phone(page, "opening hours")
+    doc_shot(page, "settings-opening-hours")
+    page.goto(f"{clinic}/manager/policy/")
+    expect(page.get_by_label("1 day before", exact=True)).to_be_checked()
+    expect(page.get_by_label("2 hours before", exact=True)).to_be_checked()
+    page.get_by_label("2 hours before", exact=True).uncheck()
+    page.get_by_label("3 hours before", exact=True).check()
+    fits_a_phone(page, "policy")
+    doc_shot(page, "settings-policy")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("Saved.")
+    assert ClinicPolicy.objects.get(pk=1).reminder_offsets_minutes == [1440, 180]
