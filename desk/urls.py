@@ -11,6 +11,7 @@ from desk.views import (
     course,
     day,
     drop,
+    money,
     patients,
     photos,
     waitlist,
@@ -39,6 +40,10 @@ urlpatterns = [
     path("appointments/<int:pk>/checkout/", checkout.checkout, name="checkout"),
     path("invoices/<int:pk>/", checkout.invoice, name="invoice"),
     path("invoices/<int:pk>/receipt.pdf", checkout.receipt, name="receipt"),
+    path("patients/<int:pk>/money/", money.patient_money, name="money"),
+    path("patients/<int:pk>/packages/sell/", money.package_sell, name="package-sell"),
+    path("payments/<int:pk>/refund/", money.refund, name="refund"),
+    path("invoices/<int:pk>/credit-note/", money.credit_note, name="credit-note"),
     path("waitlist/", waitlist.waitlist, name="waitlist"),
     path("waitlist/offers/<int:pk>/accept/", waitlist.offer_accept, name="offer-accept"),
 ]

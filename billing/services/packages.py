@@ -215,3 +215,19 @@ def package_refund_unused(*, actor: Actor, package: Package, reason: str) -> Dec
         value=str(value),
     )
     return value
+
+
+@transaction.atomic(durable=True)
+def package_sell_paid(
+    *, actor: Actor, patient_id: int, plan: PackagePlan, method: str | None
+) -> Package:
+    """The desk sells a package and, when a method is given, takes its whole price in the
+    same transaction: a refused payment leaves no package and no invoice behind."""
+    from billing.services.payments import payment_take_in  # payments imports this module
+
+    check_money_role(actor)
+    lock_patient(patient_id)
+    package = package_sell_in(actor, patient_id=patient_id, plan=plan)
+    if method:
+        payment_take_in(actor, invoice=package.invoice, method=method, amount=package.price.amount)
+    return package
