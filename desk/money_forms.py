@@ -5,6 +5,7 @@ beside these fields by clinic.pages.show_domain_error."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -55,3 +56,20 @@ class RefundForm(CheckedForm):
 class CreditNoteForm(CheckedForm):
     amount = _amount(_("Amount to credit"))
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class CoursePackageForm(CheckedForm):
+    """The course wizard's last step may sell a package covering the course's treatment
+    with it (booked and sold together, or neither)."""
+
+    package = PlanChoiceField(
+        label=_("Sell a package with the course"),
+        queryset=PackagePlan.objects.none(),
+        required=False,
+        empty_label=_("No package: sessions are paid one by one"),
+    )
+
+    def __init__(self, *args: Any, treatment: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plans = PackagePlan.objects.filter(active=True, treatments=treatment).distinct()
+        self.fields["package"].queryset = plans

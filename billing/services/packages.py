@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -11,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.calendar import local_date
-from appointments.models import Appointment
+from appointments.models import Appointment, Course
+from appointments.services.courses import course_book
 from billing.models import (
     EntryKind,
     LineKind,
@@ -231,3 +233,19 @@ def package_sell_paid(
     if method:
         payment_take_in(actor, invoice=package.invoice, method=method, amount=package.price.amount)
     return package
+
+
+@transaction.atomic(durable=True)
+def course_book_with_package(*, actor: Actor, plan: PackagePlan, **course: Any) -> Course:
+    """The course wizard's one step: book every session of the course and sell its
+    package, or neither (a clash in any session, or a plan that no longer sells, undoes
+    both). The patient's row is locked first, as every money write does."""
+    check_money_role(actor)
+    patient = course["patient"]
+    lock_patient(patient.pk)
+    if not plan.treatments.filter(pk=course["treatment"].pk).exists():
+        message = _("This package does not cover the course's treatment.")
+        raise Invalid(message, code="package_treatment", fields={"package": [message]})
+    booked = course_book(actor=actor, **course)
+    package_sell_in(actor, patient_id=patient.pk, plan=plan)
+    return booked
