@@ -6,4 +6,7 @@ app_name = "billing"
 urlpatterns = [
     path("", views.mine, name="mine"),
     path("invoices/<int:pk>/receipt.pdf", views.receipt, name="receipt"),
+    path("invoices/<int:pk>/pay/", views.pay, name="pay"),
+    path("payments/<int:pk>/", views.payment_result, name="payment"),
+    path("payments/<int:pk>/test-checkout/", views.test_checkout, name="test-checkout"),
 ]
