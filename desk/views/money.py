@@ -4,13 +4,15 @@ against an issued invoice. The billing services check the limits and write the a
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from billing import selectors as money
-from billing.models import InvoiceKind
+from billing.models import InvoiceKind, Payment
 from billing.services.invoices import credit_note_issue
 from billing.services.packages import package_sell_paid
 from billing.services.payments import refund_make
@@ -80,7 +82,7 @@ def refund(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "desk/refund.html", context, status=form_status(form))
 
 
-def _refundable(payment) -> object:
+def _refundable(payment: Payment) -> Decimal:
     return payment.amount.amount - money.refunded_total(payment)
 
 
