@@ -157,3 +157,7 @@ def invoices_of(user, patient_id: int) -> QuerySet[Invoice]:
 
 def packages_of(user, patient_id: int) -> QuerySet[Package]:
     return package_list(user).filter(patient_id=patient_id).select_related("plan", "invoice")
+
+
+def plans_on_sale() -> QuerySet[PackagePlan]:
+    return PackagePlan.objects.filter(active=True).prefetch_related("treatments")

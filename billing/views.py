@@ -16,6 +16,7 @@ from billing import selectors
 from billing.models import Method, Payment, PaymentStatus
 from billing.online import test_checkout_deliver
 from billing.receipts import receipt_pdf
+from billing.services.packages import package_buy_online
 from billing.services.payments import payment_start_online
 from clinic.audit import Actor
 from clinic.errors import DomainError
@@ -37,6 +38,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "invoices": [(i, selectors.outstanding(i)) for i in invoices],
         "packages": list(selectors.package_list(request.user)),
         "balance": selectors.balance_of(patient_id),
+        "plans": list(selectors.plans_on_sale()),
     }
     return render(request, "billing/mine.html", context)
 
@@ -107,3 +109,18 @@ def payment_result(request: HttpRequest, pk: int) -> HttpResponse:
     """Where the provider sends the patient back: paid, declined, or still waiting."""
     payment = _own_payment(request, pk)
     return render(request, "billing/payment.html", {"payment": payment})
+
+
+@login_required
+@require_POST
+def package_buy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Buy a package online: its invoice, the package and a pending payment, then the
+    provider's page."""
+    _own_patient_id(request)
+    plan = selectors.plan_get(pk)
+    try:
+        payment = package_buy_online(actor=Actor.from_request(request), plan=plan)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:mine")
+    return _checkout_of(payment)

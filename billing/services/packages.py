@@ -16,10 +16,12 @@ from appointments.models import Appointment, Course
 from appointments.services.courses import course_book
 from billing.models import (
     EntryKind,
+    Invoice,
     LineKind,
     Package,
     PackagePlan,
     PackageStatus,
+    Payment,
     Redemption,
     RedemptionReason,
 )
@@ -28,7 +30,8 @@ from billing.selectors import outstanding
 from billing.services.invoices import LineInput, check_money_role, credit_note_in, invoice_issue_in
 from billing.services.ledger import ledger_append, lock_patient
 from clinic.audit import Actor, audit_record
-from clinic.errors import Conflict, Invalid
+from clinic.errors import Conflict, Forbidden, Invalid
+from clinic.roles import patient_id_of
 
 
 def _package_error(message: str, code: str, cls: type = Invalid) -> Exception:
@@ -249,3 +252,20 @@ def course_book_with_package(*, actor: Actor, plan: PackagePlan, **course: Any) 
     booked = course_book(actor=actor, **course)
     package_sell_in(actor, patient_id=patient.pk, plan=plan)
     return booked
+
+
+@transaction.atomic(durable=True)
+def package_buy_online(*, actor: Actor, plan: PackagePlan) -> Payment:
+    """A patient buys a package online: its invoice, the package and a pending online
+    payment of its price, together; the provider's webhook settles the payment. A declined
+    card leaves the invoice open, to pay again from the patient's page."""
+    from billing.services.payments import payment_start_online_in  # imports this module
+
+    patient_id = patient_id_of(actor.user)
+    if patient_id is None:
+        raise Forbidden(_("Packages are bought online by patients."), code="forbidden")
+    lock_patient(patient_id)
+    package = package_sell_in(actor, patient_id=patient_id, plan=plan)
+    invoice = Invoice.objects.select_for_update().get(pk=package.invoice_id)
+    payment, _intent = payment_start_online_in(actor, invoice=invoice, amount=plan.price.amount)
+    return payment

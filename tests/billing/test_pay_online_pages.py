@@ -132,3 +132,65 @@ def test_staff_and_anonymous_visitors_do_not_pay_here(own):
     for role in (Role.RECEPTION, Role.DERMATOLOGIST, Role.MANAGER):
         assert client_for(role).post(f"/me/billing/invoices/{invoice.pk}/pay/").status_code == 403
     assert not Payment.objects.exists()
+
+
+@pytest.fixture
+def face_plan(db):
+    from billing.models import PackagePlan
+
+    return PackagePlan.objects.create(
+        name="Face x7", sessions=7, price=Decimal("6300.00"), valid_days=120
+    )
+
+
+def test_a_patient_buys_a_package_online(face_plan):
+    from billing.models import Package
+
+    p = patient()
+    client = logged_in(p)
+    assert f"/me/billing/packages/{face_plan.pk}/buy/" in client.get("/me/billing/").text
+    started = client.post(f"/me/billing/packages/{face_plan.pk}/buy/")
+    package = Package.objects.get(patient=p)
+    payment = Payment.objects.get(invoice=package.invoice)
+    assert started["Location"] == f"/me/billing/payments/{payment.pk}/test-checkout/"
+    assert payment.status == "pending" and payment.amount.amount == Decimal("6300.00")
+    client.post(started["Location"], {"outcome": "pay"})
+    assert balance_of(p.pk).owed == 0 and package.sessions_total == 7
+    assert "Face x7: 7 of 7 sessions left" in client.get("/me/billing/").text
+
+
+def test_a_declined_package_purchase_leaves_its_invoice_to_pay(face_plan):
+    from billing.models import Package
+
+    p = patient()
+    client = logged_in(p)
+    started = client.post(f"/me/billing/packages/{face_plan.pk}/buy/")
+    client.post(started["Location"], {"outcome": "decline"})
+    package = Package.objects.get(patient=p)
+    assert balance_of(p.pk).owed == Decimal("6300.00")
+    assert f"/me/billing/invoices/{package.invoice_id}/pay/" in client.get("/me/billing/").text
+
+
+def test_a_plan_withdrawn_from_sale_is_not_bought(face_plan):
+    from billing.models import Invoice, Package
+
+    face_plan.active = False
+    face_plan.save()
+    p = patient()
+    client = logged_in(p)
+    assert f"/packages/{face_plan.pk}/buy/" not in client.get("/me/billing/").text
+    refused = client.post(f"/me/billing/packages/{face_plan.pk}/buy/", follow=True)
+    assert "This package is no longer sold." in refused.text
+    assert not Package.objects.exists() and not Invoice.objects.exists()
+    assert not Payment.objects.exists()
+
+
+def test_staff_do_not_buy_packages_online(face_plan):
+    from billing.models import Package
+    from clinic.roles import Role
+    from tests.desk.helpers import client_for
+
+    for role in (Role.RECEPTION, Role.MANAGER, Role.DERMATOLOGIST):
+        buy = client_for(role).post(f"/me/billing/packages/{face_plan.pk}/buy/")
+        assert buy.status_code == 403
+    assert not Package.objects.exists()
