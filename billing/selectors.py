@@ -134,3 +134,30 @@ def packages_for_session(appointment) -> QuerySet[Package]:
 
 def visit_invoice(appointment_id: int) -> Invoice | None:
     return Invoice.objects.filter(appointment_id=appointment_id, kind="invoice").first()
+
+
+def ledger_of(user, patient_id: int) -> QuerySet[LedgerEntry]:
+    """The patient's ledger, newest first, as `user` may see it (the desk's money page)."""
+    return (
+        _scoped(LedgerEntry.objects.filter(patient_id=patient_id), user)
+        .select_related("invoice", "payment", "refund")
+        .order_by("-seq")
+    )
+
+
+def invoices_of(user, patient_id: int) -> QuerySet[Invoice]:
+    return (
+        invoice_list(user)
+        .filter(patient_id=patient_id)
+        .select_related("corrects")
+        .prefetch_related("payments__refunds")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def packages_of(user, patient_id: int) -> QuerySet[Package]:
+    return package_list(user).filter(patient_id=patient_id).select_related("plan", "invoice")
+
+
+def plans_on_sale() -> QuerySet[PackagePlan]:
+    return PackagePlan.objects.filter(active=True).prefetch_related("treatments")

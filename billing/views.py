@@ -3,13 +3,23 @@ receipts to download, packages with the sessions left."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from billing import selectors
+from billing.models import Method, Payment, PaymentStatus
+from billing.online import test_checkout_deliver
 from billing.receipts import receipt_pdf
+from billing.services.packages import package_buy_online
+from billing.services.payments import payment_start_online
+from clinic.audit import Actor
+from clinic.errors import DomainError
 from clinic.roles import patient_id_of
 
 
@@ -28,6 +38,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "invoices": [(i, selectors.outstanding(i)) for i in invoices],
         "packages": list(selectors.package_list(request.user)),
         "balance": selectors.balance_of(patient_id),
+        "plans": list(selectors.plans_on_sale()),
     }
     return render(request, "billing/mine.html", context)
 
@@ -39,3 +50,77 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(receipt_pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{invoice.number}.pdf"'
     return response
+
+
+def _checkout_of(payment: Payment) -> HttpResponse:
+    """Where the patient confirms with the provider: the test provider's own page; the
+    real provider's page is not built yet (the payment waits for its webhook)."""
+    if payment.provider == "test":
+        return redirect("billing:test-checkout", pk=payment.pk)
+    return redirect("billing:payment", pk=payment.pk)
+
+
+@login_required
+@require_POST
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pay what is left on one's own invoice online. A payment already waiting for the
+    provider is resumed rather than doubled."""
+    _own_patient_id(request)
+    invoice = selectors.invoice_get_for(request.user, pk)
+    waiting = invoice.payments.filter(method=Method.ONLINE, status=PaymentStatus.PENDING).first()
+    if waiting is not None:
+        return _checkout_of(waiting)
+    if selectors.outstanding(invoice) <= 0:  # the service's own words for the same refusal
+        messages.error(request, _("Invoice %s is paid already.") % invoice.number)
+        return redirect("billing:mine")
+    try:
+        payment, _intent = payment_start_online(
+            actor=Actor.from_request(request),
+            invoice=invoice,
+            amount=selectors.outstanding(invoice),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:mine")
+    return _checkout_of(payment)
+
+
+def _own_payment(request: HttpRequest, pk: int) -> Payment:
+    _own_patient_id(request)
+    return selectors.payment_get_for(request.user, pk)
+
+
+@login_required
+def test_checkout(request: HttpRequest, pk: int) -> HttpResponse:
+    """The test provider's hosted page: pay or decline (never in production)."""
+    payment = _own_payment(request, pk)
+    if settings.BILLING_PROVIDER != "test" or payment.provider != "test":
+        raise Http404
+    if payment.status != PaymentStatus.PENDING:
+        return redirect("billing:payment", pk=payment.pk)
+    if request.method == "POST":
+        test_checkout_deliver(payment, succeeded=request.POST.get("outcome") == "pay")
+        return redirect("billing:payment", pk=payment.pk)
+    return render(request, "billing/test_checkout.html", {"payment": payment})
+
+
+@login_required
+def payment_result(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where the provider sends the patient back: paid, declined, or still waiting."""
+    payment = _own_payment(request, pk)
+    return render(request, "billing/payment.html", {"payment": payment})
+
+
+@login_required
+@require_POST
+def package_buy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Buy a package online: its invoice, the package and a pending payment, then the
+    provider's page."""
+    _own_patient_id(request)
+    plan = selectors.plan_get(pk)
+    try:
+        payment = package_buy_online(actor=Actor.from_request(request), plan=plan)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:mine")
+    return _checkout_of(payment)

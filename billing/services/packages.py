@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -11,13 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.calendar import local_date
-from appointments.models import Appointment
+from appointments.models import Appointment, Course
+from appointments.services.courses import course_book
 from billing.models import (
     EntryKind,
+    Invoice,
     LineKind,
     Package,
     PackagePlan,
     PackageStatus,
+    Payment,
     Redemption,
     RedemptionReason,
 )
@@ -26,7 +30,8 @@ from billing.selectors import outstanding
 from billing.services.invoices import LineInput, check_money_role, credit_note_in, invoice_issue_in
 from billing.services.ledger import ledger_append, lock_patient
 from clinic.audit import Actor, audit_record
-from clinic.errors import Conflict, Invalid
+from clinic.errors import Conflict, Forbidden, Invalid
+from clinic.roles import patient_id_of
 
 
 def _package_error(message: str, code: str, cls: type = Invalid) -> Exception:
@@ -215,3 +220,52 @@ def package_refund_unused(*, actor: Actor, package: Package, reason: str) -> Dec
         value=str(value),
     )
     return value
+
+
+@transaction.atomic(durable=True)
+def package_sell_paid(
+    *, actor: Actor, patient_id: int, plan: PackagePlan, method: str | None
+) -> Package:
+    """The desk sells a package and, when a method is given, takes its whole price in the
+    same transaction: a refused payment leaves no package and no invoice behind."""
+    from billing.services.payments import payment_take_in  # payments imports this module
+
+    check_money_role(actor)
+    lock_patient(patient_id)
+    package = package_sell_in(actor, patient_id=patient_id, plan=plan)
+    if method:
+        payment_take_in(actor, invoice=package.invoice, method=method, amount=package.price.amount)
+    return package
+
+
+@transaction.atomic(durable=True)
+def course_book_with_package(*, actor: Actor, plan: PackagePlan, **course: Any) -> Course:
+    """The course wizard's one step: book every session of the course and sell its
+    package, or neither (a clash in any session, or a plan that no longer sells, undoes
+    both). The patient's row is locked first, as every money write does."""
+    check_money_role(actor)
+    patient = course["patient"]
+    lock_patient(patient.pk)
+    if not plan.treatments.filter(pk=course["treatment"].pk).exists():
+        message = _("This package does not cover the course's treatment.")
+        raise Invalid(message, code="package_treatment", fields={"package": [message]})
+    booked = course_book(actor=actor, **course)
+    package_sell_in(actor, patient_id=patient.pk, plan=plan)
+    return booked
+
+
+@transaction.atomic(durable=True)
+def package_buy_online(*, actor: Actor, plan: PackagePlan) -> Payment:
+    """A patient buys a package online: its invoice, the package and a pending online
+    payment of its price, together; the provider's webhook settles the payment. A declined
+    card leaves the invoice open, to pay again from the patient's page."""
+    from billing.services.payments import payment_start_online_in  # imports this module
+
+    patient_id = patient_id_of(actor.user)
+    if patient_id is None:
+        raise Forbidden(_("Packages are bought online by patients."), code="forbidden")
+    lock_patient(patient_id)
+    package = package_sell_in(actor, patient_id=patient_id, plan=plan)
+    invoice = Invoice.objects.select_for_update().get(pk=package.invoice_id)
+    payment, _intent = payment_start_online_in(actor, invoice=invoice, amount=plan.price.amount)
+    return payment

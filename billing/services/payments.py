@@ -148,7 +148,13 @@ def payment_start_online(
         raise Forbidden(_("Not your invoice."), code="forbidden")
     check_currency(currency_code)
     check_positive(amount)
-    invoice = _locked_invoice(invoice)
+    return payment_start_online_in(actor, invoice=_locked_invoice(invoice), amount=amount)
+
+
+def payment_start_online_in(
+    actor: Actor, *, invoice: Invoice, amount: Decimal
+) -> tuple[Payment, PaymentIntent]:
+    """Inside the caller's transaction, holding the patient's and the invoice's locks."""
     _check_payable(invoice, amount)
     payment = Payment.objects.create(
         invoice=invoice,

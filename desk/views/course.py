@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -15,12 +16,14 @@ from appointments.models import Course
 from appointments.services.course_planning import course_plan
 from appointments.services.course_warnings import course_warnings
 from appointments.services.courses import SessionChoice, course_book
+from billing.services.packages import course_book_with_package
 from clinic.audit import Actor, audit_reads
 from clinic.errors import Conflict, DomainError
 from clinic.page_access import form_status, page_requires, posted
 from clinic.pages import show_domain_error
 from clinic.roles import Action
 from desk.course_forms import CoursePlanForm, CourseReviewForm, review_rows, slot_label
+from desk.money_forms import CoursePackageForm
 from desk.selectors import course_plans
 from desk.views.patients import patient_for_desk
 from desk.views.slots import alternatives
@@ -67,14 +70,21 @@ def _show_problems(
 
 
 def _book(
-    request: HttpRequest, patient: Patient, form: CoursePlanForm, review: CourseReviewForm
+    request: HttpRequest,
+    patient: Patient,
+    form: CoursePlanForm,
+    review: CourseReviewForm,
+    package_form: CoursePackageForm,
 ) -> tuple[Course | None, bool]:
-    """Book every reviewed session: (the course, or None and whether it was a clash)."""
+    """Book every reviewed session, and sell the chosen package with them in the same
+    transaction: (the course, or None and whether it was a clash)."""
     kwargs = form.plan_kwargs()
     kwargs.pop("sessions")  # the course has as many sessions as were reviewed
     choices = review.choices(kwargs["practitioner_id"])
+    plan = package_form.cleaned_data.get("package")
+    book = partial(course_book_with_package, plan=plan) if plan else course_book
     try:
-        course = course_book(
+        course = book(
             actor=Actor.from_request(request),
             patient=patient,
             consultation=form.cleaned_data["plan"].consultation,
@@ -83,7 +93,10 @@ def _book(
             **kwargs,
         )
     except DomainError as exc:
-        _show_problems(review, exc, choices, kwargs["treatment"])
+        if {"package", "plan"} & set(exc.fields):
+            package_form.add_error("package", exc.message)
+        else:
+            _show_problems(review, exc, choices, kwargs["treatment"])
         return None, isinstance(exc, Conflict)
     return course, False
 
@@ -116,10 +129,13 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
         starts=[s.start for s in proposal.sessions],
     )
     review = CourseReviewForm(posted(request), rows=review_rows(proposal, warnings))
-    context.update(review=review, proposal=proposal, treatment=kwargs["treatment"])
+    package_form = CoursePackageForm(posted(request), treatment=kwargs["treatment"])
+    context.update(
+        review=review, package_form=package_form, proposal=proposal, treatment=kwargs["treatment"]
+    )
     conflict = False
-    if request.method == "POST" and review.is_valid():
-        booked, conflict = _book(request, patient, form, review)
+    if request.method == "POST" and review.is_valid() and package_form.is_valid():
+        booked, conflict = _book(request, patient, form, review, package_form)
         if booked is not None:
             messages.success(
                 request,
@@ -127,5 +143,5 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"n": booked.planned_sessions, "t": _(booked.treatment.name)},
             )
             return redirect("desk:patient", pk=patient.pk)
-    status = form_status(review, conflict=conflict)
+    status = form_status(review, package_form, conflict=conflict)
     return render(request, "desk/course_review.html", context, status=status)

@@ -75,6 +75,8 @@ def main_pages(today: date) -> MainPages:
             ("desk-photos", f"/desk/patients/{p}/photos/"),
             ("desk-photo-consent", f"/desk/patients/{p}/photo-consent/"),
             ("desk-consent-sign", f"/desk/patients/{p}/consent/"),
+            ("desk-money", f"/desk/patients/{p}/money/"),
+            ("desk-package-sell", f"/desk/patients/{p}/packages/sell/"),
             ("messages", "/messages/"),
         ],
         dermatologist=[
@@ -90,6 +92,7 @@ def main_pages(today: date) -> MainPages:
             ("my-appointments", "/me/appointments/"),
             ("my-photos", "/me/photos/"),
             ("consent", "/me/consent/"),
+            ("my-billing", "/me/billing/"),
         ],
         anonymous=[("login", "/accounts/login/"), ("catalog", "/")],
     )
