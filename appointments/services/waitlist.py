@@ -6,7 +6,7 @@ released and the slot offered to the next patient, with a new hold."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments import events
-from appointments.calendar import calendar_config, local_date
+from appointments.calendar import calendar_config, local_date, zone
 from appointments.models import (
     Appointment,
     OfferStatus,
@@ -41,6 +41,8 @@ def waitlist_join(
     earliest: date,
     latest: date,
     practitioner_id: int | None = None,
+    time_from: time | None = None,
+    time_to: time | None = None,
 ) -> WaitlistEntry:
     if not can(actor.user, Action.APPOINTMENT_BOOK, patient):
         raise Forbidden(_("You may join the waitlist only for yourself."), code="forbidden")
@@ -50,8 +52,11 @@ def waitlist_join(
             _("Give dates from today to %(h)s, the earliest first.") % {"h": horizon.isoformat()},
             fields={"latest" if latest < earliest else "earliest": [_("Check the dates.")]},
         )
+    _check_times(time_from, time_to)
     check_clearance(patient, treatment, timezone.now())
     return WaitlistEntry.objects.create(
+        time_from=time_from,
+        time_to=time_to,
         patient=patient,
         treatment=treatment,
         earliest=earliest,
@@ -60,10 +65,29 @@ def waitlist_join(
     )
 
 
+def _check_times(time_from: time | None, time_to: time | None) -> None:
+    if (time_from is None) != (time_to is None):
+        missing = "time_to" if time_to is None else "time_from"
+        raise Invalid(
+            _("Give both times of day, or neither."), fields={missing: [_("Give this time too.")]}
+        )
+    if time_from is not None and time_to is not None and time_to <= time_from:
+        raise Invalid(
+            _("The times of day must be in order, the earlier first."),
+            fields={"time_to": [_("Give a time after the first one.")]},
+        )
+
+
 def _candidates(appointment: Appointment):
     day = local_date(appointment.start)
+    starts, ends = (
+        timezone.localtime(t, zone()).time() for t in (appointment.start, appointment.end)
+    )
+    # The session must lie within her window of the day, if she gave one.
+    in_window = Q(time_from__isnull=True) | Q(time_from__lte=starts, time_to__gte=ends)
     return (
         WaitlistEntry.objects.filter(
+            in_window,
             status=WaitlistStatus.WAITING,
             treatment_id=appointment.treatment_id,
             earliest__lte=day,

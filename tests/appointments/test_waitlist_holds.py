@@ -103,3 +103,27 @@ def test_a_waiting_patient_busy_at_that_time_is_passed_over(db):
     assert offer.entry.patient_id == free.pk
     assert offer.appointment.patient_id == free.pk
     assert not Appointment.objects.filter(patient=busy, status=Status.HELD).exists()
+
+
+def test_offers_go_only_to_patients_whose_time_of_day_window_fits(setting):  # noqa: F811
+    clinic, desk, booked, _start = setting  # a 10:00 half-hour consultation, clinic time
+    mornings_late, whole_morning = patient(), patient()
+    late = join(mornings_late, clinic, time_from="10:15", time_to="12:00")
+    assert late.status_code == 201, late.content
+    assert late.json()["time_from"] == "10:15:00"
+    join(whole_morning, clinic, time_from="09:00", time_to="10:30")
+    desk.post(f"/api/appointments/{booked['id']}/cancel/", {"reason": "ill"}, format="json")
+    offer = WaitlistOffer.objects.get()
+    assert offer.entry.patient_id == whole_morning.pk
+
+
+def test_the_api_refuses_half_a_window_or_a_reversed_one_naming_the_field(setting):  # noqa: F811
+    clinic = setting[0]
+    p = patient()
+    half = join(p, clinic, time_from="09:00")
+    assert half.status_code == 400 and "time_to" in half.json()["error"]["fields"]
+    backwards = join(p, clinic, time_from="12:00", time_to="09:00")
+    assert backwards.status_code == 400 and "time_to" in backwards.json()["error"]["fields"]
+    from appointments.models import WaitlistEntry
+
+    assert not WaitlistEntry.objects.filter(patient=p).exists()
