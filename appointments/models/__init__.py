@@ -2,6 +2,7 @@
 
 from appointments.models.appointment import (
     ACTIVE,
+    INACTIVE_STATUSES,
     Appointment,
     Channel,
     IdempotencyKey,
@@ -36,6 +37,7 @@ from appointments.models.schedule import (
 
 __all__ = [
     "ACTIVE",
+    "INACTIVE_STATUSES",
     "Appointment",
     "CalendarFeed",
     "CalendarVersion",

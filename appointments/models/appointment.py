@@ -31,7 +31,8 @@ class Status(models.TextChoices):
 
 # A cancelled appointment or a lapsed hold blocks nothing. A live HELD row blocks; one past
 # its held_until is released by whoever next needs the time (hold_release_lapsed).
-ACTIVE = ~Q(status__in=[Status.CANCELLED, Status.RELEASED])
+INACTIVE_STATUSES = (Status.CANCELLED, Status.RELEASED)
+ACTIVE = ~Q(status__in=INACTIVE_STATUSES)
 
 
 class Channel(models.TextChoices):

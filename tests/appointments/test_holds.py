@@ -122,3 +122,21 @@ def test_a_hold_ending_in_the_past_is_refused(db):
         )
     assert refused.value.code == "hold_in_past"
     assert not Appointment.objects.exists()
+
+
+def test_the_desk_grid_shows_a_lapsed_hold_with_the_cancellations(held, time_machine):
+    from desk.grid import bookings_between
+
+    _clinic, start, hold = held
+    time_machine.shift(timedelta(minutes=31))
+    hold_release_all_lapsed()
+    day = start.replace(hour=0, minute=0)
+    active, cancelled = bookings_between(day, day + timedelta(days=1), "practitioner")
+    assert [b.id for b in cancelled] == [hold.pk] and active == []
+
+
+def test_a_hold_is_not_taken_for_a_booking_by_the_next_step_at_checkout(held):
+    from appointments.selectors import booked_again
+
+    _clinic, start, hold = held
+    assert not booked_again(hold.patient_id, hold.treatment_id, start - timedelta(days=1))
