@@ -127,3 +127,16 @@ def test_the_api_refuses_half_a_window_or_a_reversed_one_naming_the_field(settin
     from appointments.models import WaitlistEntry
 
     assert not WaitlistEntry.objects.filter(patient=p).exists()
+
+
+def test_the_patients_list_shows_no_hold_as_a_booking(setting, client):  # noqa: F811
+    _clinic, _desk, _start, (first, _) = cancelled_with_waiting(setting)
+    offer = WaitlistOffer.objects.get()
+    client.force_login(first.user)
+    page = client.get("/me/appointments/")
+    assert page.status_code == 200
+    shown = [a.pk for a, _ok in page.context["upcoming"]] + [a.pk for a in page.context["past"]]
+    assert offer.appointment_id not in shown
+    client.post(f"/me/offers/{offer.pk}/")
+    page = client.get("/me/appointments/")
+    assert [a.pk for a, _ok in page.context["upcoming"]] == [offer.appointment_id]
