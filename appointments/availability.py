@@ -57,7 +57,8 @@ def _busy_sql() -> str:
     def col(name: str) -> str:
         return q(meta.get_field(name).column)
 
-    # A cancelled appointment blocks nothing (models.ACTIVE); the lower bound on start lets
+    # A cancelled appointment or released hold blocks nothing (models.ACTIVE), nor does a
+    # hold past its held_until (released lazily: services/holds.py); the lower bound on start lets
     # the start index bound the scan (no session is a day long). Epoch seconds straight
     # from SQL: no datetime objects for a window of rows.
     return (
@@ -65,15 +66,18 @@ def _busy_sql() -> str:
         f"EXTRACT(EPOCH FROM {col('start')})::bigint, "
         f"EXTRACT(EPOCH FROM {col('blocked_until')})::bigint "
         f"FROM {q(meta.db_table)} "
-        f"WHERE {col('status')} <> %s AND {col('start')} < %s "
+        f"WHERE {col('status')} <> ALL(%s) "
+        f"AND ({col('held_until')} IS NULL OR {col('held_until')} > %s) "
+        f"AND {col('start')} < %s "
         f"AND {col('blocked_until')} > %s AND {col('start')} >= %s "
         f"AND NOT ({q(meta.pk.column)} = ANY(%s))"
     )
 
 
-def busy_in(lo: int, hi: int, *, ignore: Collection[int] = ()) -> Busy:
+def busy_in(lo: int, hi: int, *, ignore: Collection[int] = (), now: datetime | None = None) -> Busy:
     """One query: the blocked ranges of every active appointment overlapping [lo, hi).
-    `ignore`: appointments about to move (a reschedule, a course re-flow)."""
+    `ignore`: appointments about to move (a reschedule, a course re-flow). A hold counts
+    until its held_until passes `now`."""
     start, end = from_epoch(lo), from_epoch(hi)
     by: dict[str, dict[int, list[iv.Interval]]] = {
         "practitioner": defaultdict(list),
@@ -83,7 +87,14 @@ def busy_in(lo: int, hi: int, *, ignore: Collection[int] = ()) -> Busy:
     with connection.cursor() as cursor:
         cursor.execute(
             _busy_sql(),
-            [Status.CANCELLED, end, start, start - timedelta(days=1), list(ignore)],
+            [
+                [Status.CANCELLED, Status.RELEASED],
+                now or timezone.now(),
+                end,
+                start,
+                start - timedelta(days=1),
+                list(ignore),
+            ],
         )
         rows = cursor.fetchall()
     for pid, rid, did, s, b in rows:
@@ -148,7 +159,7 @@ def free_slots(
     if not performers or lo >= hi:
         return []
     length, block = block_seconds(treatment, config)
-    busy = busy_in(lo, hi, ignore=ignore)
+    busy = busy_in(lo, hi, ignore=ignore, now=now)
     window = [(lo, hi)]
     resource_starts = _resource_starts(config.rooms, busy.room, window, block)
     if treatment.requires_device:

@@ -41,6 +41,14 @@ class WaitlistForm(CheckedForm):
 
     earliest = forms.DateField(label=_("From"), widget=DateInput)
     latest = forms.DateField(label=_("Until"), widget=DateInput)
+    time_from = forms.TimeField(
+        label=_("Times of day from"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    time_to = forms.TimeField(
+        label=_("Times of day until"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
 
     def clean_earliest(self) -> date:
         return within_horizon(self.cleaned_data["earliest"])
@@ -52,6 +60,11 @@ class WaitlistForm(CheckedForm):
         data = super().clean()
         if data.get("earliest") and data.get("latest") and data["latest"] < data["earliest"]:
             self.add_error("latest", _("Give a day on or after the first one."))
+        start, end = data.get("time_from"), data.get("time_to")
+        if (start is None) != (end is None):
+            self.add_error("time_to" if end is None else "time_from", _("Give this time too."))
+        elif start is not None and end is not None and end <= start:
+            self.add_error("time_to", _("Give a time after the first one."))
         return data
 
 

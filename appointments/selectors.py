@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 
 from appointments.calendar import local_date, zone
 from appointments.models import (
+    INACTIVE_STATUSES,
     Appointment,
     CalendarFeed,
     CancelReason,
@@ -199,7 +200,7 @@ def booked_again(patient_id: int, treatment_id: int, after: datetime) -> bool:
         Appointment.objects.filter(
             patient_id=patient_id, treatment_id=treatment_id, start__gt=after
         )
-        .exclude(status=Status.CANCELLED)
+        .exclude(status__in=(*INACTIVE_STATUSES, Status.HELD))
         .exists()
     )
 
@@ -226,7 +227,7 @@ def next_step_after(appointment: Appointment, today: date) -> NextStep | None:
         Appointment.objects.filter(
             patient_id=appointment.patient_id, treatment=treatment, start__gt=appointment.start
         )
-        .exclude(status=Status.CANCELLED)
+        .exclude(status__in=(*INACTIVE_STATUSES, Status.HELD))
         .select_related("practitioner")
         .order_by("start")
         .first()

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.db import close_old_connections
 
 from appointments import idempotency
+from appointments.services.holds import hold_release_all_lapsed
 from appointments.services.waitlist import waitlist_expire_offers
 
 
@@ -23,3 +24,11 @@ def prune_idempotency_keys() -> int:
     """Every hour: forget the Idempotency-Keys older than their replay window."""
     close_old_connections()
     return idempotency.prune_expired()
+
+
+@shared_task(name="appointments.tasks.release_lapsed_holds", ignore_result=True)
+def release_lapsed_holds() -> int:
+    """Every minute: release the slot holds past their time (availability already ignores
+    them; this frees their rows in the database)."""
+    close_old_connections()
+    return hold_release_all_lapsed()

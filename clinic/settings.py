@@ -227,6 +227,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # A lapsed hold no longer counts for availability; this gives its row back for good.
+    "holds-release-lapsed": {
+        "task": "appointments.tasks.release_lapsed_holds",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "idempotency-keys-prune": {
         "task": "appointments.tasks.prune_idempotency_keys",
         "schedule": 3600.0,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from appointments import intervals as iv
 from appointments.calendar import CalendarConfig, calendar_config, epoch, zone
-from appointments.models import Appointment, Status
+from appointments.models import INACTIVE_STATUSES, Appointment, Status
 from patients.models import Patient
 
 ROW_SECONDS = 15 * 60
@@ -160,7 +160,8 @@ def bookings_between(lo: datetime, hi: datetime, by: str) -> tuple[list[Booking]
     active, cancelled = [], []
     for row in _rows_between(lo, hi):
         booking = labels.booking(row)
-        (cancelled if booking.status == Status.CANCELLED else active).append(booking)
+        # A lapsed hold is shown like a cancellation: it blocks nothing.
+        (cancelled if booking.status in INACTIVE_STATUSES else active).append(booking)
     return active, cancelled
 
 

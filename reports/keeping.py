@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from appointments.calendar import CalendarConfig
-from appointments.models import Appointment, Status
+from appointments.models import INACTIVE_STATUSES, Appointment, Status
 from messaging.models import Survey, SurveyStatus
 
 REBOOK_WITHIN_DAYS = 7
@@ -76,7 +76,7 @@ def rebooking(config: CalendarConfig, lo: datetime, hi: datetime) -> list[Rebook
             start__gt=OuterRef("start"),
             created_at__lte=OuterRef("end") + timedelta(days=REBOOK_WITHIN_DAYS),
         )
-        .exclude(status=Status.CANCELLED)
+        .exclude(status__in=(*INACTIVE_STATUSES, Status.HELD))
         .exclude(pk=OuterRef("pk"))
     )
     rows = (

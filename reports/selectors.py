@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from appointments import intervals as iv
 from appointments.calendar import CalendarConfig, calendar_config, epoch, spans_to_epochs, zone
 from appointments.models import (
+    INACTIVE_STATUSES,
     Appointment,
     CancelReason,
     Closure,
@@ -225,7 +226,7 @@ def _booked_rows(lo: datetime, hi: datetime) -> list[dict]:
     """Active appointments of the range grouped by resource and status: minutes, count."""
     return list(
         Appointment.objects.filter(start__gte=lo, start__lt=hi)
-        .exclude(status=Status.CANCELLED)
+        .exclude(status__in=INACTIVE_STATUSES)
         .values("practitioner_id", "room_id", "device_id", "status")
         .annotate(n=Count("id"), length=Sum(F("end") - F("start"), output_field=DurationField()))
         .order_by()

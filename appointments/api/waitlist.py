@@ -24,6 +24,12 @@ class JoinInput(StrictSerializer):
     treatment = IdField()
     earliest = serializers.DateField()
     latest = serializers.DateField()
+    time_from = serializers.TimeField(
+        required=False, allow_null=True, help_text="Earliest start, clinic time (with time_to)."
+    )
+    time_to = serializers.TimeField(
+        required=False, allow_null=True, help_text="Latest end, clinic time (with time_from)."
+    )
     practitioner = IdField(required=False, allow_null=True)
     patient = IdField(
         required=False,
@@ -50,6 +56,8 @@ class EntryOutput(serializers.ModelSerializer):
             "practitioner",
             "earliest",
             "latest",
+            "time_from",
+            "time_to",
             "status",
             "created_at",
             "offers",
@@ -97,6 +105,8 @@ class WaitlistView(APIView):
             earliest=data["earliest"],
             latest=data["latest"],
             practitioner_id=data.get("practitioner"),
+            time_from=data.get("time_from"),
+            time_to=data.get("time_to"),
         )
         return Response(EntryOutput(entry).data, status=status.HTTP_201_CREATED)
 

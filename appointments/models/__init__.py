@@ -2,6 +2,7 @@
 
 from appointments.models.appointment import (
     ACTIVE,
+    INACTIVE_STATUSES,
     Appointment,
     Channel,
     IdempotencyKey,
@@ -38,6 +39,7 @@ from appointments.models.schedule import (
 __all__ = [
     "ACTIVE",
     "BY_PATIENT",
+    "INACTIVE_STATUSES",
     "OTHER",
     "Appointment",
     "CalendarFeed",

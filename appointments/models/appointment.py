@@ -23,9 +23,16 @@ class Status(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
     NO_SHOW = "no_show", _("No-show")
+    # A slot kept for one patient until held_until (a waitlist offer, an unpaid deposit):
+    # the exclusion constraints count it, so nobody else can book the time meanwhile.
+    HELD = "held", _("Held")
+    RELEASED = "released", _("Hold lapsed")
 
 
-ACTIVE = ~Q(status=Status.CANCELLED)  # a cancelled appointment blocks nothing
+# A cancelled appointment or a lapsed hold blocks nothing. A live HELD row blocks; one past
+# its held_until is released by whoever next needs the time (hold_release_lapsed).
+INACTIVE_STATUSES = (Status.CANCELLED, Status.RELEASED)
+ACTIVE = ~Q(status__in=INACTIVE_STATUSES)
 
 
 class Channel(models.TextChoices):
@@ -64,6 +71,7 @@ class Appointment(models.Model):
     # end plus the device cleanup buffer: the range the resources are blocked for.
     blocked_until = models.DateTimeField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
+    held_until = models.DateTimeField(null=True, blank=True)
     course = models.ForeignKey(
         "appointments.Course",
         null=True,
@@ -102,11 +110,21 @@ class Appointment(models.Model):
             # Every calendar read is "what overlaps this window": bounded by start.
             models.Index(fields=["start"], name="appointment_start_idx"),
             models.Index(fields=["patient", "start"], name="appointment_patient_start_idx"),
+            # The housekeeping sweep looks for holds past their time.
+            models.Index(
+                fields=["held_until"],
+                name="appointment_live_hold_idx",
+                condition=Q(status=Status.HELD),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 name="appointment_times_ordered",
                 condition=Q(start__lt=F("end")) & Q(end__lte=F("blocked_until")),
+            ),
+            models.CheckConstraint(
+                name="appointment_hold_has_end",
+                condition=~Q(status=Status.HELD) | Q(held_until__isnull=False),
             ),
             _no_overlap("practitioner"),
             _no_overlap("room"),
@@ -123,7 +141,7 @@ class Appointment(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status != Status.CANCELLED
+        return self.status not in (Status.CANCELLED, Status.RELEASED)
 
 
 class IdempotencyKey(models.Model):

@@ -81,6 +81,9 @@ class WaitlistEntry(models.Model):
     )
     earliest = models.DateField()
     latest = models.DateField()
+    # The times of day she could come (clinic time); no window: any time the clinic is open.
+    time_from = models.TimeField(null=True, blank=True)
+    time_to = models.TimeField(null=True, blank=True)
     status = models.CharField(
         max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
     )
@@ -92,6 +95,11 @@ class WaitlistEntry(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="waitlist_dates_ordered", condition=Q(earliest__lte=F("latest"))
+            ),
+            models.CheckConstraint(
+                name="waitlist_times_both_and_ordered",
+                condition=Q(time_from__isnull=True, time_to__isnull=True)
+                | Q(time_from__lt=F("time_to")),
             ),
         ]
 

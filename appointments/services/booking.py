@@ -9,6 +9,7 @@ practitioner or patient was taken, it is a 409.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
@@ -20,6 +21,7 @@ from appointments.events import Move
 from appointments.models import Appointment, Channel, Course, Status
 from appointments.policy import check_change_allowed
 from appointments.services import rules
+from appointments.services.holds import hold_release_lapsed
 from clinic.audit import Actor
 from clinic.errors import Conflict, Forbidden, Invalid
 from clinic.roles import Action, can, is_staff_member
@@ -46,10 +48,68 @@ def appointment_book(
     """Book one session. Raises Invalid (400), NotCleared (403) or Conflict (409)."""
     if not can(actor.user, Action.APPOINTMENT_BOOK, patient):
         raise Forbidden(_("You may book only for yourself."), code="forbidden")
+    return place_and_insert(
+        booked_by=actor.user if actor.user.is_authenticated else None,
+        staff=is_staff_member(actor.user),
+        patient=patient,
+        treatment=treatment,
+        start=start,
+        practitioner_id=practitioner_id,
+        room_id=room_id,
+        device_id=device_id,
+        channel=channel,
+        course=course,
+        now=now or timezone.now(),
+    )
+
+
+def appointment_hold(
+    *,
+    patient: Patient,
+    treatment: Treatment,
+    start: datetime,
+    held_until: datetime,
+    practitioner_id: int | None = None,
+    channel: str = Channel.ONLINE,
+    now: datetime | None = None,
+) -> Appointment:
+    """Keep a slot for `patient` until `held_until` (the clinic's own doing: a waitlist
+    offer, an online booking awaiting its deposit). Refused like a booking when taken."""
+    now = now or timezone.now()
+    if held_until <= now:
+        raise Invalid(_("A hold must end in the future."), code="hold_in_past")
+    return place_and_insert(
+        booked_by=None,
+        staff=False,
+        patient=patient,
+        treatment=treatment,
+        start=start,
+        practitioner_id=practitioner_id,
+        channel=channel,
+        held_until=held_until,
+        now=now,
+    )
+
+
+def place_and_insert(
+    *,
+    booked_by: Any,
+    staff: bool,
+    patient: Patient,
+    treatment: Treatment,
+    start: datetime,
+    now: datetime,
+    practitioner_id: int | None = None,
+    room_id: int | None = None,
+    device_id: int | None = None,
+    channel: str = Channel.API,
+    course: Course | None = None,
+    held_until: datetime | None = None,
+) -> Appointment:
+    """Place and insert the row (permission checked by the caller). With `held_until` it
+    is a hold: it blocks the time like a booking but sends no confirmation yet."""
     if patient.merged_into_id:
         raise Invalid(_("This record was merged into another patient."), code="merged_patient")
-    staff = is_staff_member(actor.user)
-    now = now or timezone.now()
     skip: set[tuple[str, int]] = set()
     for attempt in range(MAX_ATTEMPTS):
         try:
@@ -60,6 +120,7 @@ def appointment_book(
                 candidates = rules.check_performer(config, treatment, practitioner_id)
                 treatment = config.treatments[treatment.id]  # its duration as committed
                 rules.check_start(config, start, staff=staff, now=now)
+                hold_release_lapsed(around=start, now=now)
                 if attempt == 0:
                     rules.check_clearance(patient, treatment, start)
                 placement = rules.place(
@@ -83,10 +144,13 @@ def appointment_book(
                     blocked_until=placement.blocked_until,
                     booked_via=channel,
                     course=course,
-                    booked_by=actor.user if actor.user.is_authenticated else None,
+                    booked_by=booked_by,
+                    status=Status.HELD if held_until else Status.BOOKED,
+                    held_until=held_until,
                 )
-                # Its messages are written in the same transaction (messaging listens).
-                events.appointment_booked.send(Appointment, appointment=appointment, now=now)
+                if held_until is None:
+                    # Its messages are written in the same transaction (messaging listens).
+                    events.appointment_booked.send(Appointment, appointment=appointment, now=now)
                 return appointment
         except IntegrityError as exc:
             skip.add(_retry_or_raise(exc, placement, room_id, device_id, practitioner_id))
@@ -193,6 +257,7 @@ def move_within(
         config, treatment, practitioner_id or appointment.practitioner_id
     )
     rules.check_start(config, start, staff=staff, now=now)
+    hold_release_lapsed(around=start, now=now)
     rules.check_clearance(appointment.patient, treatment, start)
     _check_in_service(config.rooms, room_id, "room", _("This room is not in service."))
     _check_in_service(config.devices, device_id, "device", _("This device is not in service."))

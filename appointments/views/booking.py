@@ -107,6 +107,8 @@ def waitlist_join(request: HttpRequest, patient: Patient, slug: str) -> HttpResp
                 treatment=treatment,
                 earliest=form.cleaned_data["earliest"],
                 latest=form.cleaned_data["latest"],
+                time_from=form.cleaned_data["time_from"],
+                time_to=form.cleaned_data["time_to"],
             )
         except NotCleared:
             shown = treatment_clearance(Actor.from_request(request), patient, treatment)

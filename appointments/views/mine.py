@@ -36,6 +36,7 @@ from patients.models import Patient
 from patients.services import consent_is_current
 
 UPCOMING = (Status.BOOKED, Status.CHECKED_IN)
+_NOT_BOOKINGS = (Status.HELD, Status.RELEASED)
 
 
 def _policy() -> dict[str, Any]:
@@ -54,7 +55,8 @@ def _courses(patient: Patient) -> list[tuple[Course, Progress]]:
 @patient_required
 def my_appointments(request: HttpRequest, patient: Patient) -> HttpResponse:
     now = timezone.now()
-    rows = list(appointment_list_for(request.user))
+    # A hold is shown where it was offered (/me/offers/<id>/), not as a booking.
+    rows = [a for a in appointment_list_for(request.user) if a.status not in _NOT_BOOKINGS]
     upcoming = [
         (a, cancellable_by_patient(a, now)) for a in rows if a.status in UPCOMING and a.end > now
     ]

@@ -3,6 +3,8 @@ treatment and a window of days; bad days named beside their field, nothing saved
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from appointments.models import WaitlistEntry
@@ -58,3 +60,26 @@ def test_a_patient_not_cleared_is_told_why_and_staff_are_sent_away(client, db):
     assert not WaitlistEntry.objects.exists()
     login_staff(client, staff(Role.RECEPTION))
     assert client.get(f"/book/{FACE}/waitlist/").status_code == 403
+
+
+def test_a_patient_gives_a_time_of_day_window_and_a_bad_one_is_named_beside_its_field(
+    client, cleared
+):
+    client.force_login(cleared.user)
+    form = client.get(f"/book/{FACE}/waitlist/").content.decode()
+    assert 'for="id_time_from"' in form and 'for="id_time_to"' in form
+    days = {"earliest": days_ahead(2).isoformat(), "latest": days_ahead(9).isoformat()}
+    for times, field in (
+        ({"time_from": "12:00", "time_to": "09:00"}, "time_to"),
+        ({"time_to": "12:00"}, "time_from"),
+    ):
+        refused = client.post(f"/book/{FACE}/waitlist/", {**days, **times})
+        assert refused.status_code == 400
+        assert f'id="id_{field}_error"' in refused.content.decode()
+    assert not WaitlistEntry.objects.exists()
+    joined = client.post(
+        f"/book/{FACE}/waitlist/", {**days, "time_from": "09:00", "time_to": "12:00"}
+    )
+    assert joined.status_code == 302
+    entry = WaitlistEntry.objects.get()
+    assert (entry.time_from, entry.time_to) == (time(9), time(12))

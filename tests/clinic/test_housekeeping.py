@@ -12,7 +12,8 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from appointments import tasks as appointment_tasks
-from appointments.models import IdempotencyKey, OfferStatus, WaitlistOffer
+from appointments.models import Appointment, IdempotencyKey, OfferStatus, Status, WaitlistOffer
+from appointments.services import appointment_hold
 from clinic import tasks as clinic_tasks
 from clinic.celery import app
 from clinic.roles import Role
@@ -33,6 +34,7 @@ def test_every_task_in_the_beat_schedule_is_known_to_the_worker(celery_worker_pr
     assert scheduled <= registered, scheduled - registered
     housekeeping = {
         "appointments.tasks.expire_waitlist_offers",
+        "appointments.tasks.release_lapsed_holds",
         "appointments.tasks.prune_idempotency_keys",
         "clinic.tasks.clear_expired_sessions",
         "clinic.tasks.clear_expired_tokens",
@@ -63,6 +65,27 @@ def test_the_worker_passes_an_expired_waitlist_offer_to_the_next_patient(
     offer.refresh_from_db()
     assert offer.status == OfferStatus.EXPIRED
     assert WaitlistOffer.objects.get(status=OfferStatus.OPEN).entry.patient_id == second.pk
+
+
+def test_the_worker_releases_lapsed_slot_holds_only(celery_worker_process, live_db):
+    clinic = build_clinic(practitioners=1, rooms=2, devices=0)
+    day, now = days_ahead(3), timezone.now()
+    lapsed, live = (
+        appointment_hold(
+            patient=patient(),
+            treatment=clinic.consultation,
+            start=local(day, hour),
+            held_until=now + timedelta(minutes=minutes),
+        )
+        for hour, minutes in ((10, 1), (12, 60))
+    )
+    Appointment.objects.filter(pk=lapsed.pk).update(held_until=now - timedelta(seconds=1))
+
+    appointment_tasks.release_lapsed_holds.delay()
+
+    assert wait_until(lambda: Appointment.objects.filter(status=Status.RELEASED).exists())
+    assert Appointment.objects.get(pk=lapsed.pk).status == Status.RELEASED
+    assert Appointment.objects.get(pk=live.pk).status == Status.HELD
 
 
 def test_the_worker_clears_expired_sessions_only(celery_worker_process):
