@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments.calendar import zone
@@ -103,6 +104,14 @@ def course_outcomes(patient: Patient, records: list[SessionRecord]) -> list[Cour
 
 def attended(appointment: Appointment) -> bool:
     return appointment.status in (Status.CHECKED_IN, Status.COMPLETED)
+
+
+def next_visit(patient: Patient) -> Appointment | None:
+    """The patient's next booked visit (its forms are shown on the chart)."""
+    upcoming = Appointment.objects.filter(
+        patient=patient, status=Status.BOOKED, start__gte=timezone.now()
+    )
+    return upcoming.select_related("treatment").order_by("start").first()
 
 
 def form_responses(patient: Patient) -> list[FormResponse]:

@@ -211,6 +211,8 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # The outbox sweep (messaging.dispatch): how often beat hands due messages out.
 MESSAGES_SWEEP_SECONDS = env.float("MESSAGES_SWEEP_SECONDS", default=60.0)
 FOLLOW_UPS_SECONDS = env.float("FOLLOW_UPS_SECONDS", default=3600.0)  # recalls, surveys
+# Forms still unanswered 48 h before a visit (messaging.form_reminders).
+FORM_REMINDERS_SECONDS = env.float("FORM_REMINDERS_SECONDS", default=900.0)
 # Audit trail head export (clinic.audit.audit_head_export): how often beat sends it.
 AUDIT_HEAD_EXPORT_SECONDS = env.float("AUDIT_HEAD_EXPORT_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
@@ -250,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.plan_follow_ups",
         "schedule": FOLLOW_UPS_SECONDS,
         "options": {"expires": FOLLOW_UPS_SECONDS},
+    },
+    "form-reminders-plan": {
+        "task": "messaging.tasks.plan_form_reminders",
+        "schedule": FORM_REMINDERS_SECONDS,
+        "options": {"expires": FORM_REMINDERS_SECONDS},
     },
     "outbox-prune": {
         "task": "messaging.tasks.prune_outbox",

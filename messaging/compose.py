@@ -28,6 +28,7 @@ from appointments.ics import CANCEL, PUBLISH, appointment_calendar, calendar_of
 from appointments.models import Appointment, Status
 from appointments.policy import cancellable_by_patient
 from appointments.selectors import course_progress
+from messaging.form_reminders import unanswered
 from messaging.html_email import html_alternative
 from messaging.links import link_url
 from messaging.models import LinkAction, Message, MessageKind
@@ -206,6 +207,8 @@ def _context(message: Message, now: datetime) -> dict[str, Any]:
             context.update(_links(message, now))
         if message.kind == MessageKind.CONFIRMATION and message.key:
             context["sessions"] = [_session(a) for a in _course_sessions(appointment)]
+        if message.kind in FORM_KINDS:
+            context["forms"] = _forms(appointment)
     if message.kind == MessageKind.HOME_CARE:
         context["advice"] = message.context.get("advice", "")
     elif message.kind == MessageKind.COURSE_NUDGE:
@@ -243,6 +246,17 @@ def _follow_up(message: Message) -> dict[str, Any]:
         context["treatment"] = _(stored.get("treatment", ""))
         context["survey_url"] = survey_url(stored["survey_id"])
     return context
+
+
+# The kinds of message that list the forms still to answer before the visit.
+FORM_KINDS = (MessageKind.CONFIRMATION, MessageKind.FORM_DUE)
+
+
+def _forms(appointment: Appointment) -> list[dict[str, str]]:
+    """Read when the message goes, so a form answered since is not asked again."""
+    site = settings.CLINIC_BASE_URL
+    # gettext: a built-in form's title has its translation in django.po.
+    return [{"title": _(d.title), "url": site + d.path} for d in unanswered(appointment)]
 
 
 # The kinds of message before a visit: where the clinic is and how to prepare.
@@ -302,6 +316,7 @@ def _subject(kind: str, c: dict[str, Any]) -> str:
         MessageKind.SURVEY: _("How was your course of %(treatment)s?"),
         MessageKind.MOVE: _("Moved: %(treatment)s, now on %(date)s at %(time)s"),
         MessageKind.RECEIPT: _("Your receipt %(number)s"),
+        MessageKind.FORM_DUE: _("Before your %(treatment)s on %(date)s: please answer"),
     }
     if kind == MessageKind.MOVE and c.get("course"):
         return f"{settings.CLINIC_NAME}: " + _("Your course of %(treatment)s: new times") % c

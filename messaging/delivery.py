@@ -40,7 +40,7 @@ from django_guid import clear_guid, get_guid, set_guid
 
 from appointments.calendar import calendar_config
 from appointments.models import Status
-from messaging import timing
+from messaging import form_reminders, timing
 from messaging.compose import compose_email, compose_sms
 from messaging.email import EmailOutlet
 from messaging.models import (
@@ -338,11 +338,13 @@ def why_not(message: Message, now: datetime) -> tuple[str, str] | None:
 
 def _why_not_now(message: Message, now: datetime) -> tuple[str, str] | None:
     appointment = message.appointment
-    if message.kind in (MessageKind.CONFIRMATION, MessageKind.REMINDER):
+    if message.kind in (MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.FORM_DUE):
         if appointment.status != Status.BOOKED:
             return MessageStatus.VOID, gettext_noop("The appointment is no longer booked.")
         if appointment.start <= now:
             return MessageStatus.SKIPPED, gettext_noop("The session had already started.")
+    if message.kind == MessageKind.FORM_DUE and not form_reminders.unanswered(appointment):
+        return MessageStatus.SKIPPED, gettext_noop("The forms were answered meanwhile.")
     # Opting out between queueing and sending still counts (one small query, for these
     # kinds only).
     follow_up = message.kind in (MessageKind.RECALL, MessageKind.SURVEY)

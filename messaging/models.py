@@ -29,6 +29,7 @@ class MessageKind(models.TextChoices):
     SURVEY = "survey", _("Feedback survey")
     MOVE = "move", _("Move notice")
     RECEIPT = "receipt", _("Receipt")
+    FORM_DUE = "form_due", _("Forms to answer before a visit")
 
 
 class MessageChannel(models.TextChoices):

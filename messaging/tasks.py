@@ -6,7 +6,7 @@ Both take ids (or nothing), load rows and call a service; both are idempotent.
 from celery import shared_task
 from django.db import close_old_connections
 
-from messaging import delivery, dispatch, follow_ups, retention
+from messaging import delivery, dispatch, follow_ups, form_reminders, retention
 
 
 @shared_task(name="messaging.tasks.sweep_outbox", ignore_result=True)
@@ -37,3 +37,11 @@ def plan_follow_ups() -> int:
     close_old_connections()
     planned = follow_ups.plan_due()
     return planned.recalls + planned.surveys
+
+
+@shared_task(name="messaging.tasks.plan_form_reminders", ignore_result=True)
+def plan_form_reminders() -> int:
+    """Run by beat every FORM_REMINDERS_SECONDS (900): remind of forms still unanswered
+    48 h before a visit. Idempotent: one reminder per appointment, ever."""
+    close_old_connections()
+    return form_reminders.plan_due()

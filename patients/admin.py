@@ -44,8 +44,9 @@ class FormVersionAdmin(admin.ModelAdmin):
     """A draft version is edited with its questions, then published (an action): from
     then on it is frozen, and a change is a new version."""
 
-    list_display = ["form", "number", "published_at"]
+    list_display = ["form", "number", "published_at", "due_before"]
     list_filter = ["form"]
+    fields = ["form", "number", "due_before", "due_treatment"]
     inlines = [QuestionInline]
     actions = ["publish"]
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from patients import api
-from patients.api import photos, privacy
+from patients.api import forms, photos, privacy
 
 urlpatterns = [
     path("patients/", api.PatientListCreate.as_view(), name="patient-list"),
@@ -19,6 +19,11 @@ urlpatterns = [
         "patients/<int:patient_id>/screenings/",
         api.ScreeningListCreate.as_view(),
         name="patient-screenings",
+    ),
+    path(
+        "patients/<int:patient_id>/forms/<slug:slug>/responses/",
+        forms.FormResponseCreate.as_view(),
+        name="patient-form-responses",
     ),
     path(
         "patients/<int:patient_id>/consents/", api.ConsentAccept.as_view(), name="patient-consents"

@@ -21,6 +21,16 @@ class Form(models.Model):
         return self.title
 
 
+class DueBefore(models.TextChoices):
+    """Which visits a version is asked before (sent with the confirmation, again 48 h
+    before the visit while unanswered)."""
+
+    NONE = "", _("No visit (answered when the patient wants)")
+    TREATMENT = "treatment", _("Visits for one treatment")
+    DEVICE = "device", _("Every device session")
+    FIRST_VISIT = "first_visit", _("A patient's first visit")
+
+
 class FormVersion(models.Model):
     """One version of a form. Published, it is frozen: a change is a new version."""
 
@@ -28,11 +38,36 @@ class FormVersion(models.Model):
     number = models.PositiveIntegerField()
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    due_before = models.CharField(
+        _("due before"), max_length=12, choices=DueBefore.choices, default="", blank=True
+    )
+    due_treatment = models.ForeignKey(
+        "treatments.Treatment",
+        verbose_name=_("treatment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Only when the form is due before visits for one treatment."),
+    )
 
     class Meta:
         ordering = ["form", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["form", "number"], name="form_version_once"),
+            models.CheckConstraint(
+                name="form_version_due_before_known",
+                condition=Q(due_before__in=DueBefore.values),
+            ),
+            # A treatment exactly when the form is due before one treatment.
+            models.CheckConstraint(
+                name="form_version_due_treatment_matches",
+                condition=Q(due_before="treatment", due_treatment__isnull=False)
+                | (~Q(due_before="treatment") & Q(due_treatment__isnull=True)),
+                violation_error_message=_(
+                    "Choose a treatment exactly when the form is due before one treatment."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -353,6 +353,7 @@ class ErasureRecord(models.Model):
 
 # Photos and photo consent live in their own module; imported here so Django finds them.
 from patients.form_models import (  # noqa: E402, F401
+    DueBefore,
     Form,
     FormAnswer,
     FormResponse,

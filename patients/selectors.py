@@ -13,7 +13,14 @@ from django.utils import timezone
 from clinic.audit import Actor, audit_record
 from clinic.roles import Action, can, can_ever, patient_id_of
 from patients.clearance import ClearanceResult, clearance_map
-from patients.models import ConsentAcceptance, ConsentText, Consultation, Patient, Screening
+from patients.models import (
+    ConsentAcceptance,
+    ConsentText,
+    Consultation,
+    FormVersion,
+    Patient,
+    Screening,
+)
 from treatments.models import Treatment
 
 
@@ -160,3 +167,18 @@ def clearance_shown_to(
         actor, action="read_clearance", obj=patient, patient_id=patient.pk, treatments=with_findings
     )
     return results
+
+
+def form_version_current(slug: str, *, excluding: str = "") -> FormVersion:
+    """The newest published version of the form `slug`; 404 when it has none (or is the
+    form `excluding`)."""
+    version = (
+        FormVersion.objects.filter(form__slug=slug, published_at__isnull=False)
+        .exclude(form__slug=excluding)
+        .select_related("form")
+        .order_by("-number")
+        .first()
+    )
+    if version is None:
+        raise Http404
+    return version

@@ -16,6 +16,7 @@ from chart import selectors as reads
 from clinic.audit import Actor, audit_reads
 from clinic.page_access import page_requires
 from clinic.roles import Action
+from messaging.form_reminders import visit_forms
 from patients.forms import PatientSearchForm
 from patients.selectors import (
     consent_state,
@@ -80,4 +81,6 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
         "history": reads.patient_history(found),
         "responses": responses,
     }
+    if upcoming := reads.next_visit(found):
+        context |= {"next_visit": upcoming, "due_forms": visit_forms(upcoming)}
     return render(request, "chart/patient.html", context)

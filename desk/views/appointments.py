@@ -36,6 +36,7 @@ from desk.forms import (
 )
 from desk.views.patients import desk_actions, patient_for_desk
 from desk.views.slots import SlotTime, alternatives, slot_times
+from messaging.form_reminders import visit_forms
 from patients.models import Patient
 from patients.selectors import consent_state, treatment_clearance
 from treatments.models import Treatment
@@ -170,6 +171,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "screening": reads.screening_dates(a.patient),
         "consent": consent_state(a.patient),
+        "due_forms": visit_forms(a),
         "next": safe_next(request, ""),
     }
     return render(request, "desk/check_in.html", context, status=form_status(form))

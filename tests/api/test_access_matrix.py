@@ -38,6 +38,7 @@ from tests.appointments.clinic_setup import (
     started_today,
 )
 from tests.factories import api, consult, login_staff, patient, screen, staff, token_api
+from tests.messaging.form_helpers import due_form
 from tests.patients.photo_helpers import agree_to_photos, photo_bytes, private_files, upload_of
 from tests.patients.signature_helpers import signature_data_url
 
@@ -116,6 +117,13 @@ MATRIX: list[tuple[str, str, str, dict | None, list]] = [
     ("screenings", "get", "/api/patients/{pid}/screenings/", None, [A, OK, N, F, OK, F]),
     ("answer screening", "post", "/api/patients/{pid}/screenings/", {}, [A, OK, N, OK, OK, F]),
     ("consent", "post", "/api/patients/{pid}/consents/", {}, [A, OK, N, OK, F, F]),
+    (
+        "answer a form",
+        "post",
+        "/api/patients/{pid}/forms/before-peel/responses/",
+        {},
+        [A, OK, N, OK, OK, F],
+    ),
     ("consultations", "get", "/api/patients/{pid}/consultations/", None, [A, F, F, F, OK, F]),
     # Photos are clinical: reception takes them at the desk but never sees one (issue 19).
     ("patient photos", "get", "/api/patients/{pid}/photos/", None, [A, OK, N, F, OK, F]),
@@ -208,6 +216,7 @@ def world(db, private_files):
         patient=own, treatment=clinic.consultation, earliest=days_ahead(1), latest=days_ahead(9)
     )
     money = _money(own, clinic)
+    due_form("before-peel", due_before="")  # a form any patient may answer
     offer = WaitlistOffer.objects.create(
         entry=entry,
         start=local(days_ahead(5), 11),
