@@ -18,6 +18,7 @@ from clinic.forms import CheckedForm
 from clinic.pages import show_domain_error
 from patients.access import patient_required
 from patients.form_answers import TEXT_MAX
+from patients.safety_form import SAFETY_FORM
 from patients.forms import DateInput
 from patients.models import FormVersion, Patient, Question, QuestionKind
 from patients.services.forms import form_response_submit
@@ -85,6 +86,9 @@ def _current_version(slug: str) -> FormVersion:
 
 @patient_required
 def answer_form(request: HttpRequest, patient: Patient, slug: str) -> HttpResponse:
+    if slug == SAFETY_FORM:
+        # Its answers are screenings that clearance reads: only its own page writes them.
+        return redirect("patients:questionnaire")
     version = _current_version(slug)
     questions = list(version.questions.all())
     form = AnswersForm(request.POST or None, questions=questions)

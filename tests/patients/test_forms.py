@@ -210,6 +210,24 @@ def test_the_safety_questionnaire_is_a_form_that_keeps_its_contraindication_mapp
     assert response.version == version and response.answers.count() == len(questions)
 
 
+def test_the_safety_questionnaire_is_answered_only_on_its_own_page():
+    """Its answers are the screening that clearance reads: the general form page, which
+    stores answers only, sends the patient there and stores nothing."""
+    from patients.models import Screening
+    from patients.safety_form import safety_version
+
+    questions = list(safety_version().questions.all())
+    p = patient()
+    client = Client()
+    client.force_login(p.user)
+    url = "/me/forms/safety-questionnaire/"
+    assert client.get(url)["Location"] == "/me/questionnaire/"
+    posted = client.post(url, {q.key: "no" for q in questions})
+    assert posted.status_code == 302 and posted["Location"] == "/me/questionnaire/"
+    assert not FormResponse.objects.filter(patient=p).exists()
+    assert not Screening.objects.filter(patient=p).exists()
+
+
 def test_a_new_safety_version_must_still_ask_every_contraindication(manager_actor):
     from patients.safety_form import safety_version
 
