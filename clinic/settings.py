@@ -52,7 +52,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 CLINIC_NAME = env.str("CLINIC_NAME", default="MED CITY Clinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="+380 44 000 0000")
-# Shown in emails and calendar entries (with a map link) so patients find the clinic.
+# Shown in emails, calendar entries (with a map link) and on receipts.
 CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="12 Khreshchatyk St, Kyiv 01001")
 CLINIC_MAP_URL = env.str(
     "CLINIC_MAP_URL",
@@ -628,7 +628,6 @@ if SENTRY_DSN:
 CLINIC_CURRENCY = env.str("CLINIC_CURRENCY", default="UAH")
 DEFAULT_CURRENCY = CLINIC_CURRENCY
 CURRENCIES = (CLINIC_CURRENCY,)
-CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="Kyiv, Ukraine")
 CLINIC_TAX_ID = env.str("CLINIC_TAX_ID", default="")
 # Online payments: "test" (development and tests: no money moves) or "stripe".
 BILLING_PROVIDER = env.str("BILLING_PROVIDER", default="test")

@@ -18,9 +18,9 @@ from clinic.forms import CheckedForm
 from clinic.pages import show_domain_error
 from patients.access import patient_required
 from patients.form_answers import TEXT_MAX
-from patients.safety_form import SAFETY_FORM
 from patients.forms import DateInput
 from patients.models import FormVersion, Patient, Question, QuestionKind
+from patients.safety_form import SAFETY_FORM
 from patients.services.forms import form_response_submit
 
 YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]

@@ -15,6 +15,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
+import brotli
 import pytest
 
 from tests.conftest import ROOT, VENV_BIN, child_env, free_port, wait_until
@@ -73,8 +74,12 @@ class _Collector(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # the name http.server calls
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if self.headers.get("Content-Encoding") == "gzip":
+        # sentry-sdk compresses with brotli when it is installed (WeasyPrint brings it).
+        encoding = self.headers.get("Content-Encoding")
+        if encoding == "gzip":
             body = gzip.decompress(body)
+        elif encoding == "br":
+            body = brotli.decompress(body)
         _Collector.received.append(self.path.encode() + b"\n" + body)
         self.send_response(200)
         self.end_headers()

@@ -70,7 +70,7 @@ def test_web_unit_answers_healthz_reloads_on_hup_and_stops_gracefully(db, tmp_pa
         web.reload()
         assert wait_until(lambda: web.text().count("Booting worker") >= 2 * booted, 30), web.tail()
         assert web.running()
-        assert wait_until(lambda: get_status(port) == 200, timeout=10), web.tail()  # a slow box
+        assert wait_until(lambda: get_status(port) == 200, timeout=30), web.tail()  # a slow box
         took = stopped_cleanly(web)
     assert get_status(port) is None
     assert took < web.unit.stop_timeout
