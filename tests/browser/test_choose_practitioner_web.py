@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from appointments.models import Appointment, Practitioner
-from tests.browser.pages import log_in
+from tests.browser.pages import check_layout, log_in
 from tests.browser.test_patient_web import choose_day_and_time
 
 pytestmark = pytest.mark.browser
@@ -25,6 +25,7 @@ def test_a_patient_chooses_a_practitioner_and_is_booked_with_them(page: Page, cl
     expect(page.get_by_label("Practitioner")).to_have_value(str(chosen.pk))
     choose_day_and_time(page, days_ahead=3)
     expect(page.locator(".summary")).to_contain_text(chosen.display_name)
+    check_layout(page, "book-confirm-practitioner")
     page.get_by_role("button", name="Confirm booking").click()
     expect(page.locator(".messages")).to_contain_text("Booked")
     (booked,) = Appointment.objects.filter(patient__user__username="patient1")
@@ -38,3 +39,4 @@ def test_a_practitioner_who_does_not_give_the_treatment_is_a_message(
     page.goto(f"{clinic}/book/microcurrent-therapy-face/?practitioner=987654")
     expect(page.locator(".field.invalid")).to_contain_text("does not give this treatment")
     expect(page.locator("#picker")).to_have_count(0)
+    check_layout(page, "book-practitioner-error")
