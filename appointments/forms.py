@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments.calendar import calendar_config, zone
+from appointments.models import Practitioner
 from clinic.forms import CheckedForm
 from patients.forms import DateInput
 
@@ -66,6 +67,47 @@ class WaitlistForm(CheckedForm):
         elif start is not None and end is not None and end <= start:
             self.add_error("time_to", _("Give a time after the first one."))
         return data
+
+
+class PractitionerField(forms.ModelChoiceField):
+    """Who gives the treatment, or anyone free (empty): only active practitioners who
+    give it; any other value is an error naming the problem."""
+
+    def label_from_instance(self, obj: Practitioner) -> str:
+        return obj.display_name
+
+    def to_python(self, value: Any) -> Practitioner | None:
+        # Only plain ids reach the database: "1e9", "\x00" or a 30-digit id are a
+        # choice error like any unknown id, never a database error.
+        if value not in self.empty_values and not (str(value).isdigit() and len(str(value)) < 10):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], "invalid_choice")
+        return super().to_python(value)
+
+
+class PractitionerForm(CheckedForm):
+    """The patient's choice of practitioner for one treatment; empty means "any"."""
+
+    practitioner = PractitionerField(
+        label=_("Practitioner"),
+        queryset=Practitioner.objects.none(),
+        required=False,
+        empty_label=_("Any practitioner"),
+        error_messages={
+            "invalid_choice": _(
+                "This practitioner does not give this treatment online: choose another, "
+                "or any practitioner."
+            )
+        },
+    )
+
+    def __init__(self, *args: Any, treatment: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["practitioner"]
+        field.queryset = Practitioner.objects.filter(is_active=True, treatments=treatment)
+
+    def chosen_id(self) -> int | None:
+        chosen = self.cleaned_data.get("practitioner") if self.is_valid() else None
+        return chosen.pk if chosen else None
 
 
 class StartForm(CheckedForm):

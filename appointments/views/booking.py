@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from appointments import services
 from appointments.calendar import calendar_config, local_date
-from appointments.forms import StartForm, WaitlistForm
+from appointments.forms import PractitionerForm, StartForm, WaitlistForm
 from appointments.models import Channel
 from appointments.services import waitlist
 from appointments.services.rules import NotCleared
@@ -71,12 +73,35 @@ def _urls(treatment: Treatment) -> tuple[str, str]:
 
 
 def _picker_page(
-    request: HttpRequest, treatment: Treatment, data: dict, *, notice: str = "", status: int = 200
+    request: HttpRequest,
+    treatment: Treatment,
+    data: dict,
+    *,
+    chosen: PractitionerForm,
+    notice: str = "",
+    status: int = 200,
 ) -> HttpResponse:
+    """The picker for the practitioner chosen (or any); a bad choice is an error beside
+    the choice, and no times until it is fixed."""
     page_url, choose_url = _urls(treatment)
-    context = picker_context(treatment, data, page_url=page_url, choose_url=choose_url)
-    context["notice"] = notice
+    if chosen.is_bound and not chosen.is_valid():
+        context = {"treatment": treatment, "practitioner_form": chosen, "page_url": page_url}
+        return render(request, "appointments/book.html", context, status=400)
+    context = picker_context(
+        treatment,
+        data,
+        page_url=page_url,
+        choose_url=choose_url,
+        practitioner_id=chosen.chosen_id(),
+    )
+    context.update(notice=notice, practitioner_form=chosen)
     return render_picker(request, "appointments/book.html", context, status=status)
+
+
+def _practitioner_form(data: Mapping[str, Any], treatment: Treatment) -> PractitionerForm:
+    """Bound only when the patient chose someone: no choice at all means "any"."""
+    bound = {"practitioner": data["practitioner"]} if data.get("practitioner") else None
+    return PractitionerForm(bound, treatment=treatment)
 
 
 @patient_required
@@ -88,7 +113,8 @@ def book_treatment(request: HttpRequest, patient: Patient, slug: str) -> HttpRes
     result = treatment_clearance(Actor.from_request(request), patient, treatment)
     if not result.allowed:
         return _not_cleared(request, treatment, result)
-    return _picker_page(request, treatment, request.GET.dict())
+    chosen = _practitioner_form(request.GET, treatment)
+    return _picker_page(request, treatment, request.GET.dict(), chosen=chosen)
 
 
 @patient_required
@@ -125,15 +151,22 @@ def waitlist_join(request: HttpRequest, patient: Patient, slug: str) -> HttpResp
     return render(request, "appointments/waitlist_join.html", context, status=status)
 
 
-def _confirm_context(treatment: Treatment, form: StartForm, start: datetime) -> dict:
+def _confirm_context(
+    treatment: Treatment, form: StartForm, start: datetime, chosen: PractitionerForm
+) -> dict:
     policy = calendar_config().policy
+    back = {"day": local_date(start).isoformat()}
+    practitioner = chosen.cleaned_data.get("practitioner") if chosen.is_bound else None
+    if practitioner is not None:
+        back["practitioner"] = str(practitioner.pk)
     return {
         "treatment": treatment,
         "form": form,
+        "practitioner": practitioner,
         "start": start,
         "end": start + timedelta(minutes=treatment.session_minutes),
         "cutoff_hours": policy.patient_cancel_cutoff_hours,
-        "back_url": f"{_urls(treatment)[0]}?day={local_date(start).isoformat()}",
+        "back_url": f"{_urls(treatment)[0]}?{urlencode(back)}",
     }
 
 
@@ -143,20 +176,29 @@ def book_confirm(request: HttpRequest, patient: Patient, slug: str) -> HttpRespo
     treatment = treatment_get(slug=slug)
     if gate := questionnaire_first(request, patient):
         return gate
-    form = StartForm(request.POST if request.method == "POST" else request.GET)
+    data = request.POST if request.method == "POST" else request.GET
+    form, chosen = StartForm(data), _practitioner_form(data, treatment)
+    if chosen.is_bound and not chosen.is_valid():
+        messages.error(request, chosen.errors["practitioner"][0])
+        return redirect("appointments:book-treatment", slug=treatment.slug)
     if not form.is_valid():
         messages.error(request, _("Please choose a time from the list."))
         return redirect("appointments:book-treatment", slug=treatment.slug)
     start = form.cleaned_data["start"]
     if request.method == "POST":
-        return _book(request, patient, treatment, start)
-    if not offered(treatment, start):
+        return _book(request, patient, treatment, start, chosen)
+    if not offered(treatment, start, practitioner_id=chosen.chosen_id()):
         return unavailable(request, start, _urls(treatment)[0])
-    return render(request, "appointments/confirm.html", _confirm_context(treatment, form, start))
+    context = _confirm_context(treatment, form, start, chosen)
+    return render(request, "appointments/confirm.html", context)
 
 
 def _book(
-    request: HttpRequest, patient: Patient, treatment: Treatment, start: datetime
+    request: HttpRequest,
+    patient: Patient,
+    treatment: Treatment,
+    start: datetime,
+    chosen: PractitionerForm,
 ) -> HttpResponse:
     """Book through the service. A time taken meanwhile shows fresh times for that day
     with a clear message, never an error page."""
@@ -166,6 +208,7 @@ def _book(
             patient=patient,
             treatment=treatment,
             start=start,
+            practitioner_id=chosen.chosen_id(),
             channel=Channel.ONLINE,
         )
     except NotCleared:
@@ -174,7 +217,9 @@ def _book(
     except DomainError as exc:
         day = {"day": local_date(start).isoformat()}
         notice = conflict_message(exc)
-        return _picker_page(request, treatment, day, notice=notice, status=exc.status_code)
+        return _picker_page(
+            request, treatment, day, chosen=chosen, notice=notice, status=exc.status_code
+        )
     messages.success(
         request, _("Booked: %(what)s. See you at the clinic!") % {"what": _(treatment.name)}
     )

@@ -42,17 +42,34 @@ def _starts(slots: list[Slot]) -> list[datetime]:
     return sorted({s.start for s in slots})
 
 
+def _query(practitioner_id: int | None, **values: str) -> str:
+    """A link's query: the values, and the chosen practitioner when there is one."""
+    if practitioner_id is not None:
+        values["practitioner"] = str(practitioner_id)
+    return urlencode(values)
+
+
 def picker_context(
-    treatment: Treatment, data: Mapping[str, Any] | None, *, page_url: str, choose_url: str
+    treatment: Treatment,
+    data: Mapping[str, Any] | None,
+    *,
+    page_url: str,
+    choose_url: str,
+    practitioner_id: int | None = None,
 ) -> dict[str, Any]:
+    """Days with free times, and the times of the chosen day; only `practitioner_id`'s
+    when the patient chose one, every practitioner's otherwise."""
     form = DayForm(data if data and "day" in data else None)
     day = form.cleaned_data["day"] if form.is_bound and form.is_valid() else None
     today = timezone.localdate()
     last = today + timedelta(days=DAYS_SHOWN - 1)
-    upcoming = free_slots(treatment=treatment, start=today, end=last)
+    who = {"treatment": treatment, "practitioner_id": practitioner_id}
+    upcoming = free_slots(start=today, end=last, **who)
     counts = Counter(local_date(s) for s in _starts(upcoming))
     days = [
-        DayChoice(d, counts[d], f"{page_url}?{urlencode({'day': d.isoformat()})}", d == day)
+        DayChoice(
+            d, counts[d], f"{page_url}?{_query(practitioner_id, day=d.isoformat())}", d == day
+        )
         for d in sorted(counts)
     ]
     times: list[TimeChoice] = []
@@ -60,10 +77,10 @@ def picker_context(
         slots = (
             [s for s in upcoming if local_date(s.start) == day]
             if day <= last
-            else free_slots(treatment=treatment, start=day, end=day)
+            else free_slots(start=day, end=day, **who)
         )
         times = [
-            TimeChoice(start, f"{choose_url}?{urlencode({'start': start.isoformat()})}")
+            TimeChoice(start, f"{choose_url}?{_query(practitioner_id, start=start.isoformat())}")
             for start in _starts(slots)
         ]
     return {
@@ -73,6 +90,7 @@ def picker_context(
         "times": times,
         "page_url": page_url,
         "treatment": treatment,
+        "practitioner_id": practitioner_id,
     }
 
 
@@ -86,12 +104,20 @@ def render_picker(
     return response
 
 
-def offered(treatment: Treatment, start: datetime, *, ignore: Collection[int] = ()) -> bool:
+def offered(
+    treatment: Treatment,
+    start: datetime,
+    *,
+    ignore: Collection[int] = (),
+    practitioner_id: int | None = None,
+) -> bool:
     """Whether the picker would offer `start` now: free, inside the hours, the notice and
     the horizon. A confirm page shows only such a time (a hand-made or stale link with a
     past time, 03:00 or a taken slot gets the refusal page instead)."""
     day = local_date(start)
-    slots = free_slots(treatment=treatment, start=day, end=day, ignore=ignore)
+    slots = free_slots(
+        treatment=treatment, start=day, end=day, ignore=ignore, practitioner_id=practitioner_id
+    )
     return any(s.start == start for s in slots)
 
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.utils import timezone
 from playwright.sync_api import Browser, Page
 
+from appointments.availability import free_slots
 from appointments.calendar import zone
-from appointments.models import Appointment, Practitioner
-from appointments.services import appointment_book
+from appointments.models import Appointment, Practitioner, WaitlistOffer
+from appointments.services import appointment_book, appointment_cancel
+from appointments.services.waitlist import waitlist_join
 from clinic.audit import Actor
 from demo.data import DEMO_PASSWORD
 from patients.models import Patient
@@ -38,6 +41,13 @@ def coming_working_day() -> date:
     return day if day.weekday() < 6 else day + timedelta(days=1)
 
 
+def working_day_after(day: date, days: int) -> date:
+    """`days` after `day`, or the Monday after when that is a Sunday (the demo clinic is
+    closed on Sundays): the pages' data must not depend on the weekday the tests run."""
+    later = day + timedelta(days=days)
+    return later if later.weekday() < 6 else later + timedelta(days=1)
+
+
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=zone())
 
@@ -55,11 +65,52 @@ def _book(anna: Patient, start: datetime) -> Appointment:
     )
 
 
+def _offer_to(anna: Patient, start: datetime) -> WaitlistOffer:
+    """Anna waits for `start`'s day; another patient's session then frees: her offer."""
+    from tests.factories import consult, patient, screen
+
+    face = Treatment.objects.get(slug=FACE)
+    other = patient(email="frees-a-time@example.com", phone="+380679990018")
+    screen(other)
+    consult(other)
+    freed = appointment_book(
+        actor=Actor(user=other.user), patient=other, treatment=face, start=start
+    )
+    day = timezone.localtime(start).date()
+    waitlist_join(
+        actor=Actor(user=anna.user), patient=anna, treatment=face, earliest=day, latest=day
+    )
+    appointment_cancel(actor=Actor(user=other.user), appointment=freed)
+    return WaitlistOffer.objects.get(entry__patient=anna)
+
+
+def _patient_pages(anna: Patient, today: date) -> list[tuple[str, str]]:
+    """Every page a patient reads, with data: a day's times, a confirm page, an offer."""
+    offer = _offer_to(anna, at(working_day_after(today, 2), 15))
+    face = Treatment.objects.get(slug=FACE)
+    later = today + timedelta(days=1)
+    free = free_slots(treatment=face, start=later, end=later + timedelta(days=7))[0].start
+    return [
+        ("book-start", "/book/"),
+        ("book-treatment", f"/book/{FACE}/"),
+        ("book-times", f"/book/{FACE}/?{urlencode({'day': timezone.localtime(free).date()})}"),
+        ("book-confirm", f"/book/{FACE}/confirm/?{urlencode({'start': free.isoformat()})}"),
+        ("waitlist-join", f"/book/{FACE}/waitlist/"),
+        ("waitlist-offer", f"/me/offers/{offer.pk}/"),
+        ("my-appointments", "/me/appointments/"),
+        ("profile", "/me/profile/"),
+        ("questionnaire", "/me/questionnaire/"),
+        ("my-photos", "/me/photos/"),
+        ("consent", "/me/consent/"),
+        ("my-billing", "/me/billing/"),
+    ]
+
+
 def main_pages(today: date) -> MainPages:
     """Book Anna (the demo's patient1) today at 10:30 and tomorrow; the pages to visit."""
     anna = Patient.objects.get(user__username="patient1")
     visit = _book(anna, at(today, 10, 30))
-    _book(anna, at(today + timedelta(days=2), 11))
+    _book(anna, at(working_day_after(today, 2), 11))
     a, p, face = visit.pk, anna.pk, Treatment.objects.get(slug=FACE).pk
     return MainPages(
         reception=[
@@ -86,14 +137,7 @@ def main_pages(today: date) -> MainPages:
             ("chart-photos", f"/chart/patients/{p}/photos/"),
         ],
         manager=[("reports", "/reports/")],
-        patient=[
-            ("book-start", "/book/"),
-            ("book-treatment", f"/book/{FACE}/"),
-            ("my-appointments", "/me/appointments/"),
-            ("my-photos", "/me/photos/"),
-            ("consent", "/me/consent/"),
-            ("my-billing", "/me/billing/"),
-        ],
+        patient=_patient_pages(anna, today),
         anonymous=[("login", "/accounts/login/"), ("catalog", "/")],
     )
 

@@ -11,7 +11,14 @@ import pytest
 import time_machine
 from playwright.sync_api import Browser, Page
 
-from tests.browser.main_pages import at, by_login, coming_working_day, main_pages, signed_in
+from tests.browser.main_pages import (
+    FACE,
+    at,
+    by_login,
+    coming_working_day,
+    main_pages,
+    signed_in,
+)
 
 pytestmark = pytest.mark.browser
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
@@ -65,3 +72,33 @@ def test_a_page_with_a_flash_message_has_no_violation(browser: Browser, clinic: 
         found = axe_violations(page)
         page.context.close()
     assert not found, found
+
+
+def with_a_flash(page: Page, base: str, path: str) -> None:
+    """Open `path` with a flash message on it: a hand-made confirm link without a time
+    leaves "Please choose a time from the list." for the next page shown."""
+    response = page.context.request.get(
+        f"{base}/book/{FACE}/confirm/?start=not-a-time", max_redirects=0
+    )
+    assert response.status == 302
+    page.goto(base + path)
+    assert page.url == base + path and page.locator(".messages").is_visible(), path
+
+
+def test_every_patient_page_has_no_violation_with_and_without_a_flash(
+    browser: Browser, clinic: str
+) -> None:
+    day = coming_working_day()
+    found = []
+    with time_machine.travel(at(day, 10, 5), tick=True):
+        paths = main_pages(day).patient
+        for width in WIDTHS:
+            page = signed_in(browser, clinic, "patient1", width)
+            for name, path in paths:
+                page.goto(clinic + path)
+                assert page.url == clinic + path, f"{name} went to {page.url}"
+                found += [(name, width, v) for v in axe_violations(page)]
+                with_a_flash(page, clinic, path)
+                found += [(f"{name} with a flash", width, v) for v in axe_violations(page)]
+            page.context.close()
+    assert not found, "\n".join(f"{name} at {width}px: {v}" for name, width, v in found)
