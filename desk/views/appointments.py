@@ -232,7 +232,9 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             return _done(request, message, reverse("desk:patient", args=[a.patient_id]))
     day = day or local_date(a.start)
     context["day"], context["times"] = day, slot_times(a.treatment, day, ignore=[a.pk])
-    context["proposals"] = nearest_free(a.treatment, a.start, a.practitioner_id, ignore=[a.pk])
+    context["proposals"] = nearest_free(
+        a.treatment, a.start, a.practitioner_id, ignore=[a.pk], skip=a.start
+    )
     status = form_status(form, conflict=bool(context.get("alternatives")))
     return render(request, "desk/move.html", context, status=status)
 

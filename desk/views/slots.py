@@ -102,14 +102,15 @@ def nearest_free(
     ignore: Collection[int] = (),
     days: int = PROPOSAL_DAYS,
     limit: int | None = PROPOSALS,
+    skip: datetime | None = None,
 ) -> list[Proposal]:
-    """The free times to propose for a move, best first; `wanted` itself (the session's
-    own time with its own practitioner) is left out, since moving there changes nothing."""
+    """The free times to propose for a move, best first. `skip` (the session's own time,
+    with its own practitioner) is left out, since moving there changes nothing."""
     day = local_date(wanted)
     slots = free_slots(
         treatment=treatment, start=day, end=day + timedelta(days=days), staff=True, ignore=ignore
     )
-    slots = [s for s in slots if (s.start, s.practitioner) != (wanted, practitioner_id)]
+    slots = [s for s in slots if (s.start, s.practitioner) != (skip, practitioner_id)]
     names = calendar_config().names["practitioner"]
     best = sorted(slots, key=_proposal_rank(wanted, practitioner_id))[:limit]
     return [

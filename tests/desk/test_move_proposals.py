@@ -23,7 +23,7 @@ def _minutes(moment) -> int:
 def test_the_first_proposals_are_the_same_practitioner_nearest_on_the_same_day(clinic):
     dr0 = clinic.practitioners[0]
     a = book(cleared_patient(), clinic.face, local(days_ahead(2), 12), practitioner_id=dr0.pk)
-    proposals = nearest_free(clinic.face, a.start, dr0.pk, ignore=[a.pk])
+    proposals = nearest_free(clinic.face, a.start, dr0.pk, ignore=[a.pk], skip=a.start)
     assert len(proposals) == 6
     assert all(p.same_practitioner and local_date(p.start) == days_ahead(2) for p in proposals)
     assert a.start not in [p.start for p in proposals]  # its own time changes nothing
@@ -34,7 +34,9 @@ def test_the_first_proposals_are_the_same_practitioner_nearest_on_the_same_day(c
 def test_others_come_after_the_practitioner_and_later_days_after_the_day(clinic):
     dr0, dr1 = clinic.practitioners
     a = book(cleared_patient(), clinic.face, local(days_ahead(2), 12), practitioner_id=dr0.pk)
-    every = nearest_free(clinic.face, a.start, dr0.pk, ignore=[a.pk], days=2, limit=None)
+    every = nearest_free(
+        clinic.face, a.start, dr0.pk, ignore=[a.pk], days=2, limit=None, skip=a.start
+    )
     ranks = [
         (
             (local_date(p.start) - days_ahead(2)).days,
@@ -55,7 +57,7 @@ def test_a_proposal_moves_the_session_in_one_click(clinic, reception):
     url = f"/desk/appointments/{a.pk}/move/"
     page = reception.get(url).content.decode()
     assert "Proposed free times" in page and "All free times" in page
-    first = nearest_free(clinic.face, a.start, dr0.pk, ignore=[a.pk])[0]
+    first = nearest_free(clinic.face, a.start, dr0.pk, ignore=[a.pk], skip=a.start)[0]
     assert f'value="{first.value}"' in page
     moved = reception.post(url, {"slot": first.value, "reason": "Patient asked by phone"})
     assert moved.status_code == 302
@@ -65,7 +67,7 @@ def test_a_proposal_moves_the_session_in_one_click(clinic, reception):
 
 def test_a_proposal_without_a_reason_is_refused_beside_the_field(clinic, reception):
     a = book(cleared_patient(), clinic.face, local(days_ahead(2), 12))
-    first = nearest_free(clinic.face, a.start, a.practitioner_id, ignore=[a.pk])[0]
+    first = nearest_free(clinic.face, a.start, a.practitioner_id, ignore=[a.pk], skip=a.start)[0]
     refused = reception.post(f"/desk/appointments/{a.pk}/move/", {"slot": first.value})
     assert refused.status_code == 400 and "This field is required." in refused.content.decode()
     a.refresh_from_db()
