@@ -75,6 +75,7 @@ class Proposal:
     value: str
     practitioner: str
     same_practitioner: bool
+    practitioner_id: int
 
 
 def _proposal_rank(
@@ -95,6 +96,38 @@ def _proposal_rank(
     return rank
 
 
+def proposal_slots(
+    treatment: Treatment, day: date, ignore: Collection[int] = (), days: int = PROPOSAL_DAYS
+) -> list[Slot]:
+    """Every free start from `day` on for `days` more days: what proposals choose from."""
+    end = day + timedelta(days=days)
+    return free_slots(treatment=treatment, start=day, end=end, staff=True, ignore=ignore)
+
+
+def best_proposals(
+    slots: list[Slot],
+    wanted: datetime,
+    practitioner_id: int | None,
+    limit: int | None = PROPOSALS,
+    skip: Collection[tuple[datetime, int]] = (),
+) -> list[Proposal]:
+    """`slots` ranked for a move, best first, leaving out the (start, practitioner) pairs
+    in `skip` (the session's own time, or times already proposed to another session)."""
+    names = calendar_config().names["practitioner"]
+    kept = [s for s in slots if (s.start, s.practitioner) not in skip]
+    best = sorted(kept, key=_proposal_rank(wanted, practitioner_id))[:limit]
+    return [
+        Proposal(
+            s.start,
+            slot_value(s.start, s.practitioner),
+            names[s.practitioner],
+            s.practitioner == practitioner_id,
+            s.practitioner,
+        )
+        for s in best
+    ]
+
+
 def nearest_free(
     treatment: Treatment,
     wanted: datetime,
@@ -106,19 +139,6 @@ def nearest_free(
 ) -> list[Proposal]:
     """The free times to propose for a move, best first. `skip` (the session's own time,
     with its own practitioner) is left out, since moving there changes nothing."""
-    day = local_date(wanted)
-    slots = free_slots(
-        treatment=treatment, start=day, end=day + timedelta(days=days), staff=True, ignore=ignore
-    )
-    slots = [s for s in slots if (s.start, s.practitioner) != (skip, practitioner_id)]
-    names = calendar_config().names["practitioner"]
-    best = sorted(slots, key=_proposal_rank(wanted, practitioner_id))[:limit]
-    return [
-        Proposal(
-            s.start,
-            slot_value(s.start, s.practitioner),
-            names[s.practitioner],
-            s.practitioner == practitioner_id,
-        )
-        for s in best
-    ]
+    slots = proposal_slots(treatment, local_date(wanted), ignore, days)
+    own = {(skip, practitioner_id)} if skip and practitioner_id else set()
+    return best_proposals(slots, wanted, practitioner_id, limit, own)
