@@ -110,3 +110,25 @@ def test_the_policy_page_offers_reminders_in_days_and_hours(page: Page, clinic: 
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".messages")).to_contain_text("Saved.")
     assert ClinicPolicy.objects.get(pk=1).reminder_offsets_minutes == [1440, 180]
+
+
+def test_the_manager_changes_a_price_and_a_bad_one_is_refused_beside_it(page: Page, clinic: str):
+    from django.conf import settings
+
+    from treatments.models import Treatment
+
+    login_staff(page, clinic, "manager", DEMO_PASSWORD)
+    page.goto(f"{clinic}/manager/")
+    page.get_by_role("link", name="Prices").click()
+    fits_a_phone(page, "prices")
+    doc_shot(page, "settings-prices")
+    page.get_by_role("link", name="Change the price · Microcurrent therapy, face").click()
+    field = page.get_by_label(f"Price ({settings.CLINIC_CURRENCY})")
+    field.fill("-10")
+    page.get_by_role("button", name="Save").click()
+    box = page.locator(".field", has=page.get_by_label(f"Price ({settings.CLINIC_CURRENCY})"))
+    expect(box).to_contain_text("A price cannot be negative.")
+    page.get_by_label(f"Price ({settings.CLINIC_CURRENCY})").fill("1500")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("Saved.")
+    assert Treatment.objects.get(slug="microcurrent-therapy-face").price == 1500
