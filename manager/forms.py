@@ -250,3 +250,28 @@ class CancelReasonForm(CheckedForm):
     )
     is_active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
     position = forms.IntegerField(label=_("Order"), min_value=0, max_value=1000, initial=100)
+
+
+class PriceForm(CheckedForm):
+    """A treatment's price in the clinic's one currency (settings.CLINIC_CURRENCY)."""
+
+    price = forms.DecimalField(
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        error_messages={
+            "min_value": _("A price cannot be negative."),
+            "max_digits": _("Give the price in the clinic's currency with at most two decimals."),
+            "max_decimal_places": _(
+                "Give the price in the clinic's currency with at most two decimals."
+            ),
+            "max_whole_digits": _(
+                "Give the price in the clinic's currency with at most two decimals."
+            ),
+            "invalid": _("Enter the price as a number, for example 1200 or 1200.50."),
+        },
+    )
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["price"].label = _("Price (%(currency)s)") % {"currency": currency}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from manager.views import closures, home, hours, people, resources
+from manager.views import closures, home, hours, people, prices, resources
 
 app_name = "manager"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("closures/new/", closures.closure_edit, name="closure-new"),
     path("closures/<int:pk>/", closures.closure_edit, name="closure"),
     path("closures/<int:pk>/delete/", closures.closure_remove, name="closure-delete"),
+    path("prices/", prices.prices, name="prices"),
+    path("prices/<int:pk>/", prices.price_edit, name="price"),
     path("resources/", resources.resources, name="resources"),
     path("rooms/new/", resources.room_edit, name="room-new"),
     path("rooms/<int:pk>/", resources.room_edit, name="room"),

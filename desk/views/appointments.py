@@ -35,7 +35,7 @@ from desk.forms import (
     SlotQueryForm,
 )
 from desk.views.patients import desk_actions, patient_for_desk
-from desk.views.slots import SlotTime, alternatives, slot_times
+from desk.views.slots import SlotTime, alternatives, nearest_free, slot_times
 from messaging.form_reminders import visit_forms
 from patients.models import Patient
 from patients.selectors import consent_state, treatment_clearance
@@ -234,6 +234,9 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             return _done(request, message, reverse("desk:patient", args=[a.patient_id]))
     day = day or local_date(a.start)
     context["day"], context["times"] = day, slot_times(a.treatment, day, ignore=[a.pk])
+    context["proposals"] = nearest_free(
+        a.treatment, a.start, a.practitioner_id, ignore=[a.pk], skip=a.start
+    )
     status = form_status(form, conflict=bool(context.get("alternatives")))
     return render(request, "desk/move.html", context, status=status)
 

@@ -112,6 +112,7 @@ def main_pages(today: date) -> MainPages:
     visit = _book(anna, at(today, 10, 30))
     _book(anna, at(working_day_after(today, 2), 11))
     a, p, face = visit.pk, anna.pk, Treatment.objects.get(slug=FACE).pk
+    consultation = anna.consultations.order_by("pk").first()
     return MainPages(
         reception=[
             ("desk-day", f"/desk/?day={today}"),
@@ -129,17 +130,50 @@ def main_pages(today: date) -> MainPages:
             ("desk-money", f"/desk/patients/{p}/money/"),
             ("desk-package-sell", f"/desk/patients/{p}/packages/sell/"),
             ("messages", "/messages/"),
+            ("register", "/desk/patients/new/"),
+            ("course-wizard", f"/desk/patients/{p}/course/"),
+            ("waitlist-add", f"/desk/patients/{p}/waitlist/"),
+            ("no-show", f"/desk/appointments/{a}/no-show/"),
+            ("cancel", f"/desk/appointments/{a}/cancel/"),
+            ("closed-days", "/desk/closed-days/"),
         ],
         dermatologist=[
             ("chart-day", "/chart/"),
             ("chart-search", "/chart/patients/?q=Bondarenko"),
             ("chart-patient", f"/chart/patients/{p}/"),
             ("chart-photos", f"/chart/patients/{p}/photos/"),
+            ("chart-consultation-new", f"/chart/patients/{p}/consultations/new/"),
+            ("chart-consultation", f"/chart/consultations/{consultation.pk}/"),
         ],
-        manager=[("reports", "/reports/")],
+        manager=[
+            ("reports", "/reports/"),
+            ("reports-money", "/reports/money/"),
+            *SETTINGS,
+            ("settings-price", f"/manager/prices/{face}/"),
+        ],
         patient=_patient_pages(anna, today),
         anonymous=[("login", "/accounts/login/"), ("catalog", "/")],
     )
+
+
+SETTINGS = [
+    (f"settings{path.replace('/', '-').rstrip('-')}", f"/manager{path}")
+    for path in (
+        "/",
+        "/hours/",
+        "/policy/",
+        "/closures/",
+        "/closures/new/",
+        "/resources/",
+        "/rooms/new/",
+        "/devices/new/",
+        "/practitioners/",
+        "/practitioners/new/",
+        "/cancel-reasons/",
+        "/cancel-reasons/new/",
+        "/prices/",
+    )
+]
 
 
 def signed_in(browser: Browser, base: str, username: str | None, width: int) -> Page:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from appointments.models import ClinicPolicy, Closure, Status
@@ -22,7 +23,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def doc_shot(page: Page, name: str) -> None:
-    DOCS.mkdir(parents=True, exist_ok=True)
+    (DOCS / name).parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
 
 
@@ -70,11 +71,24 @@ def test_a_closure_lists_the_booked_session_and_reception_moves_it(page: Page, c
     expect(row).to_contain_text("Microcurrent therapy, face")
     assert Message.objects.filter(kind=MessageKind.CLOSURE_NOTICE, appointment=booked).exists()
     doc_shot(page, "closure-sessions-to-move")
-    row.get_by_role("link", name="Move").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-    assert f"day={tuesday + timedelta(days=2)}" in page.url
+    doc_shot(page, "staff/closure-sessions-to-move")
+    fits_a_phone(page, "sessions on closed days")
+    proposed = row.locator("td").nth(3).inner_text()
+    row.get_by_role("button", name="Move to the proposed time").click()
+    page.wait_for_url("**/desk/closed-days/")
+    expect(page.locator(".messages")).to_contain_text("Moved to")
+    expect(page.locator("main")).to_contain_text("No session is booked on a closed day.")
     booked.refresh_from_db()
-    assert booked.status == Status.BOOKED
+    moved_to = timezone.localtime(booked.start)
+    assert booked.status == Status.BOOKED and moved_to.date() > tuesday + timedelta(days=1)
+    assert f"{moved_to:%H:%M}" in proposed  # where the list proposed, nothing else
+    doc_shot(page, "staff/closure-session-moved")
+
+    page.goto(f"{clinic}/desk/appointments/{booked.pk}/move/")
+    proposals = page.get_by_role("list", name="Proposed free times")
+    expect(proposals.get_by_role("button").first).to_be_visible()
+    fits_a_phone(page, "move dialog")
+    doc_shot(page, "staff/move-dialog")
 
 
 def test_the_policy_page_offers_reminders_in_days_and_hours(page: Page, clinic: str):
@@ -96,3 +110,25 @@ def test_the_policy_page_offers_reminders_in_days_and_hours(page: Page, clinic: 
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".messages")).to_contain_text("Saved.")
     assert ClinicPolicy.objects.get(pk=1).reminder_offsets_minutes == [1440, 180]
+
+
+def test_the_manager_changes_a_price_and_a_bad_one_is_refused_beside_it(page: Page, clinic: str):
+    from django.conf import settings
+
+    from treatments.models import Treatment
+
+    login_staff(page, clinic, "manager", DEMO_PASSWORD)
+    page.goto(f"{clinic}/manager/")
+    page.get_by_role("link", name="Prices").click()
+    fits_a_phone(page, "prices")
+    doc_shot(page, "settings-prices")
+    page.get_by_role("link", name="Change the price · Microcurrent therapy, face").click()
+    field = page.get_by_label(f"Price ({settings.CLINIC_CURRENCY})")
+    field.fill("-10")
+    page.get_by_role("button", name="Save").click()
+    box = page.locator(".field", has=page.get_by_label(f"Price ({settings.CLINIC_CURRENCY})"))
+    expect(box).to_contain_text("A price cannot be negative.")
+    page.get_by_label(f"Price ({settings.CLINIC_CURRENCY})").fill("1500")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("Saved.")
+    assert Treatment.objects.get(slug="microcurrent-therapy-face").price == 1500
