@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -171,9 +172,10 @@ class Outbox:
         )
 
 
-@pytest.fixture
-def outbox(live_db, redis_server: RedisServer, tmp_path: Path) -> Iterator[Outbox]:
-    """Not started: a test creates its data first, then calls `outbox.start()`."""
+@contextmanager
+def outbox_to_smtp(redis_server: RedisServer, tmp_path: Path, **settings: str) -> Iterator[Outbox]:
+    """A worker and beat (not started) delivering to a recording SMTP server, with these
+    settings for both."""
     smtp = RecordingSMTPServer()
     smtp.start()
     env = child_env(
@@ -181,9 +183,7 @@ def outbox(live_db, redis_server: RedisServer, tmp_path: Path) -> Iterator[Outbo
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(smtp.port),
-        SMS_BACKEND="messaging.sms.FileSmsBackend",
-        SMS_FILE_PATH=str(tmp_path / "sms"),
-        **FAST,
+        **{**FAST, **settings},
     )
     box = Outbox(
         redis=redis_server,
@@ -191,6 +191,16 @@ def outbox(live_db, redis_server: RedisServer, tmp_path: Path) -> Iterator[Outbo
         beat=CeleryProcess("beat", tmp_path / "beat.log", env),
         smtp=smtp,
     )
-    yield box
-    box.stop()
-    smtp.stop()
+    try:
+        yield box
+    finally:
+        box.stop()
+        smtp.stop()
+
+
+@pytest.fixture
+def outbox(live_db, redis_server: RedisServer, tmp_path: Path) -> Iterator[Outbox]:
+    """Not started: a test creates its data first, then calls `outbox.start()`."""
+    sms = {"SMS_BACKEND": "messaging.sms.FileSmsBackend", "SMS_FILE_PATH": str(tmp_path / "sms")}
+    with outbox_to_smtp(redis_server, tmp_path, **sms) as box:
+        yield box

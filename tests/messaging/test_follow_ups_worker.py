@@ -17,9 +17,9 @@ import pytest
 from messaging import tasks as messaging_tasks
 from messaging.models import Recall, RecallOutcome, Survey, SurveyStatus
 from tests.appointments.clinic_setup import build_clinic
-from tests.conftest import RedisServer, child_env, wait_until
+from tests.conftest import RedisServer, wait_until
 from tests.factories import consult, patient, screen
-from tests.messaging.conftest import FAST, CeleryProcess, Outbox
+from tests.messaging.conftest import Outbox, outbox_to_smtp
 from tests.messaging.follow_up_helpers import finished_course
 from tests.messaging.smtp import RecordingSMTPServer
 
@@ -28,26 +28,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def follow_up_outbox(live_db, redis_server: RedisServer, tmp_path: Path) -> Iterator[Outbox]:
-    smtp = RecordingSMTPServer()
-    smtp.start()
-    env = child_env(
-        REDIS_URL=redis_server.url,
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(smtp.port),
-        CLINIC_BASE_URL="http://clinic.test",
-        FOLLOW_UPS_SECONDS="1",
-        **FAST,
-    )
-    box = Outbox(
-        redis=redis_server,
-        worker=CeleryProcess("worker", tmp_path / "worker.log", env),
-        beat=CeleryProcess("beat", tmp_path / "beat.log", env),
-        smtp=smtp,
-    )
-    yield box
-    box.stop()
-    smtp.stop()
+    with outbox_to_smtp(
+        redis_server, tmp_path, CLINIC_BASE_URL="http://clinic.test", FOLLOW_UPS_SECONDS="1"
+    ) as box:
+        yield box
 
 
 def _subjects(smtp: RecordingSMTPServer, to: str) -> list[str]:
