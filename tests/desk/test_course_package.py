@@ -15,8 +15,8 @@ from clinic.audit import Actor
 from clinic.errors import Invalid
 from clinic.roles import Role
 from tests.appointments.clinic_setup import at_clinic_now, local
-from tests.desk.helpers import book, cleared_patient
-from tests.desk.test_course_wizard import choices_from, next_monday, review_url
+from tests.desk.helpers import book
+from tests.desk.test_course_wizard import choices_from, cleared_patient, next_monday, review_url
 from tests.factories import staff
 
 pytestmark = [pytest.mark.django_db, at_clinic_now]

@@ -258,5 +258,15 @@ def test_matrix_covers_every_patients_endpoint():
         .replace("{signed}", "<int:consent_id>")
         for _, _, t, _, _ in MATRIX
     }
+    # The form-answers endpoint needs a published form: its row is in the API's access
+    # table (tests/api/test_access_matrix.py, every role with a token and a session).
+    from tests.api.test_access_matrix import MATRIX as ACCESS
+
+    covered |= {
+        t.removeprefix("/api/")
+        .replace("{pid}", "<int:patient_id>")
+        .replace("/forms/before-peel/", "/forms/<slug:slug>/")
+        for _, _, t, _, _ in ACCESS
+    }
     assert paths <= covered, paths - covered
     assert get_resolver() is not None
