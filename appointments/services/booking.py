@@ -111,6 +111,13 @@ def place_and_insert(
     if patient.merged_into_id:
         raise Invalid(_("This record was merged into another patient."), code="merged_patient")
     skip: set[tuple[str, int]] = set()
+    if not transaction.get_connection().in_atomic_block:
+        # Lapsed holds are freed in a transaction of their own, committed before any
+        # insert: freed inside the booking's transaction, the hold row one booking had
+        # locked made the others wait on it while it waited on their rows (deadlocks,
+        # and every racer out of retries). Inside a caller's transaction: below.
+        with transaction.atomic():
+            hold_release_lapsed(around=start, now=now)
     for attempt in range(MAX_ATTEMPTS):
         try:
             with transaction.atomic():
