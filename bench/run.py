@@ -335,7 +335,7 @@ def main() -> None:
     rows = load_rows(info, args.seconds, tmp, tmp / "info-20k.json")
     if not args.skip_messages:
         rows.append(messages_row())
-    q20["D"] = rows[4].extra["queries"]
+    q20["D"] = next(r for r in rows if r.name == "D").extra["queries"]
     extra: dict = {"queries_20k": q20}
     if not args.skip_200k:
         info200 = build(200_000, tmp / "info-200k.json")
