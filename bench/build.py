@@ -24,6 +24,8 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret  # noqa: E
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import CharField, Value  # noqa: E402
+from django.db.models.functions import Cast, Concat  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from appointments.calendar import zone  # noqa: E402
@@ -35,6 +37,7 @@ from appointments.models import (  # noqa: E402
     Room,
     WorkingHours,
 )
+from clinic.models import AuditEvent  # noqa: E402
 from clinic.tokens import api_token_issue  # noqa: E402
 from patients.models import Patient  # noqa: E402
 from treatments.models import Treatment  # noqa: E402
@@ -55,7 +58,15 @@ def reset() -> None:
             "appointments_deviceoutage, appointments_device, patients_patient, "
             "patients_historicalpatient, knox_authtoken CASCADE"
         )
-    get_user_model().objects.filter(username__startswith="bench-").delete()
+    users = get_user_model().objects.filter(username__startswith="bench-")
+    # The audit trail is append-only and keeps its actors (row P's money actions name the
+    # bench's reception user): those users are retired, renamed and locked, not deleted.
+    audited = users.filter(pk__in=AuditEvent.objects.values("actor_id"))
+    audited.update(
+        username=Concat(Value("retired-"), Cast("pk", CharField()), Value("-"), "username"),
+        is_active=False,
+    )
+    users.delete()
 
 
 def resources() -> tuple[list[Practitioner], list[Room], list[Device]]:
