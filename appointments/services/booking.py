@@ -21,7 +21,7 @@ from appointments.events import Move
 from appointments.models import Appointment, Channel, Course, Status
 from appointments.policy import check_change_allowed
 from appointments.services import rules
-from appointments.services.holds import hold_release_lapsed
+from appointments.services.holds import hold_release_lapsed, hold_release_lapsed_near
 from clinic.audit import Actor
 from clinic.errors import Conflict, Forbidden, Invalid
 from clinic.roles import Action, can, is_staff_member
@@ -111,13 +111,6 @@ def place_and_insert(
     if patient.merged_into_id:
         raise Invalid(_("This record was merged into another patient."), code="merged_patient")
     skip: set[tuple[str, int]] = set()
-    if not transaction.get_connection().in_atomic_block:
-        # Lapsed holds are freed in a transaction of their own, committed before any
-        # insert: freed inside the booking's transaction, the hold row one booking had
-        # locked made the others wait on it while it waited on their rows (deadlocks,
-        # and every racer out of retries). Inside a caller's transaction: below.
-        with transaction.atomic():
-            hold_release_lapsed(around=start, now=now)
     for attempt in range(MAX_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -127,7 +120,6 @@ def place_and_insert(
                 candidates = rules.check_performer(config, treatment, practitioner_id)
                 treatment = config.treatments[treatment.id]  # its duration as committed
                 rules.check_start(config, start, staff=staff, now=now)
-                hold_release_lapsed(around=start, now=now)
                 if attempt == 0:
                     rules.check_clearance(patient, treatment, start)
                 placement = rules.place(
@@ -160,6 +152,12 @@ def place_and_insert(
                     events.appointment_booked.send(Appointment, appointment=appointment, now=now)
                 return appointment
         except IntegrityError as exc:
+            # Placing ignored lapsed holds, but the constraints still see them: release
+            # those around this start (after this attempt rolled back, so no lock is
+            # kept while inserting) and place again. Only on a refusal: the common path
+            # pays nothing for holds.
+            if hold_release_lapsed_near(start=start, now=now):
+                continue
             skip.add(_retry_or_raise(exc, placement, room_id, device_id, practitioner_id))
         except OperationalError as exc:
             # Two bookings inserted overlapping rows at once and each waited for the other

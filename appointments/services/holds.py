@@ -4,8 +4,8 @@ exclusion constraints refuse anyone else the time while it lives.
 
 A constraint cannot compare with the clock, so a hold past its time still occupies its
 range in the database until it is released. Availability ignores it at once (busy_in
-compares held_until with now); whoever next books or moves into that time releases the
-lapsed holds around it first, in its own transaction; the housekeeping task
+compares held_until with now); a booking the constraints refuse releases the lapsed
+holds around its start and places again, a move releases them first; the housekeeping task
 (appointments.tasks.release_lapsed_holds) releases the rest every minute."""
 
 from __future__ import annotations
@@ -37,6 +37,18 @@ def hold_release_lapsed(*, now: datetime, around: datetime | None = None) -> lis
     if ids:
         Appointment.objects.filter(pk__in=ids).update(status=Status.RELEASED, status_changed_at=now)
     return ids
+
+
+def hold_release_lapsed_near(*, start: datetime, now: datetime) -> bool:
+    """For a booking the constraints refused: release the lapsed holds around `start`, in
+    a transaction of its own (a savepoint inside a caller's). True when there were any,
+    released here or being released by a concurrent booking (its locked rows are skipped
+    but still seen): the booking should then place again."""
+    with transaction.atomic():
+        if hold_release_lapsed(around=start, now=now):
+            return True
+        lapsed = Appointment.objects.filter(status=Status.HELD, held_until__lte=now)
+        return lapsed.filter(start__lt=start + _AROUND, blocked_until__gt=start - _AROUND).exists()
 
 
 def hold_release_all_lapsed(*, now: datetime | None = None) -> int:
