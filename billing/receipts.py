@@ -39,9 +39,10 @@ def receipt_pdf(invoice: Invoice, language: str | None = None) -> bytes:
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=finders.find("css/receipt.css"))])
 
 
-def receipt_queue(*, invoice: Invoice) -> bool:
+def receipt_queue(*, invoice: Invoice, patient: Patient | None = None) -> bool:
     """Queue the receipt email in the caller's transaction (once per invoice)."""
-    patient = Patient.objects.only("pk", "email").get(pk=invoice.patient_id)
+    if patient is None:
+        patient = Patient.objects.only("pk", "email").get(pk=invoice.patient_id)
     return outbox.enqueue_receipt(
         patient=patient, key=f"receipt-{invoice.pk}", number=invoice.number
     )

@@ -295,8 +295,6 @@ class Checkout(APIView):
     @extend_schema(request=s.CheckoutInput, responses={201: s.CheckoutOutput})
     def post(self, request: Request) -> Response:
         data = validated(s.CheckoutInput, request)
-        if not Appointment.objects.filter(pk=data["appointment"]).exists():
-            raise Invalid(_("No such appointment."), fields={"appointment": [_("Unknown.")]})
         result = checkout_service.checkout(
             actor=actor_of(request),
             appointment_id=data["appointment"],

@@ -19,7 +19,7 @@ from billing.services.invoices import LineInput, check_money_role, invoice_issue
 from billing.services.ledger import ZERO, lock_patient
 from billing.services.packages import redeem_locked
 from billing.services.payments import payment_take_in
-from clinic.audit import Actor
+from clinic.audit import Actor, audit_batch
 from clinic.errors import Conflict, Invalid
 
 
@@ -45,9 +45,11 @@ def _ready(appointment_id: int, actor: Actor) -> Appointment:
 
 
 def _redeem(appointment: Appointment, package_id: int | None) -> Redemption | None:
-    found = Redemption.objects.filter(appointment=appointment).select_related("package__plan")
-    if found.exists() or package_id is None:
-        return found.first()
+    found = (
+        Redemption.objects.filter(appointment=appointment).select_related("package__plan").first()
+    )
+    if found is not None or package_id is None:
+        return found
     package = Package.objects.select_for_update().select_related("plan").filter(pk=package_id)
     if not package.exists():
         raise Invalid(_("No such package."), fields={"package": [_("No such package.")]})
@@ -88,8 +90,7 @@ def checkout(
     owed. No `method`: nothing paid now (the invoice stays open)."""
     check_money_role(actor)
     check_currency(currency_code)
-    patient_id = Appointment.objects.values_list("patient_id", flat=True).get(pk=appointment_id)
-    lock_patient(patient_id)
+    patient = lock_patient(_patient_of(appointment_id))
     appointment = _ready(appointment_id, actor)
     redemption = _redeem(appointment, package_id)
     lines = [_session_line(appointment, redemption), *extra_lines]
@@ -99,12 +100,23 @@ def checkout(
             code="already_checked_out",
             fields={"appointment": [_("Invoiced already.")]},
         )
-    invoice = invoice_issue_in(
-        actor, patient_id=patient_id, lines=lines, appointment_id=appointment.pk
-    )
-    payment = _pay(actor, invoice, method, amount)
-    queued = email_receipt and receipt_queue(invoice=invoice)
+    # The audit rows are written last, together: the chain's lock, like the invoice
+    # counter's, is held from then to the commit (clinic.audit.audit_batch).
+    with audit_batch():
+        invoice = invoice_issue_in(
+            actor, patient_id=patient.pk, lines=lines, appointment_id=appointment.pk
+        )
+        payment = _pay(actor, invoice, method, amount)
+        queued = email_receipt and receipt_queue(invoice=invoice, patient=patient)
     return CheckoutResult(invoice, payment, redemption, queued)
+
+
+def _patient_of(appointment_id: int) -> int:
+    found = Appointment.objects.filter(pk=appointment_id).values_list("patient_id", flat=True)
+    patient_id = found.first()
+    if patient_id is None:
+        raise Invalid(_("No such appointment."), fields={"appointment": [_("Unknown.")]})
+    return patient_id
 
 
 def _pay(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,13 +77,21 @@ def _line_row(line: LineInput) -> InvoiceLine:
     )
 
 
+_NEXT_NUMBER_SQL = """
+INSERT INTO {table} (year, last) VALUES (%s, 1)
+ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1
+RETURNING last
+"""
+
+
 def _next_number(year: int) -> int:
-    """The year's next number, under the counter row's lock (held to the commit)."""
-    InvoiceCounter.objects.bulk_create([InvoiceCounter(year=year, last=0)], ignore_conflicts=True)
-    counter = InvoiceCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    """The year's next number, in one statement that leaves the counter row locked to the
+    commit: two desks issuing at once get consecutive numbers, and a rolled-back issue
+    gives its number back. (Every issue waits on that row until the one before commits,
+    so checkout takes its number as late as it can.)"""
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER_SQL.format(table=InvoiceCounter._meta.db_table), [year])
+        return cursor.fetchone()[0]
 
 
 def _write_invoice(actor: Actor, patient_id: int, rows: list[InvoiceLine], **fields) -> Invoice:

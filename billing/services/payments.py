@@ -21,7 +21,7 @@ from billing.models import (
 from billing.money import check_currency, check_positive, money
 from billing.policy import billing_policy
 from billing.providers import PaymentIntent, ProviderError, provider
-from billing.selectors import outstanding, pending_total, refunded_total
+from billing.selectors import left_to_pay, refunded_total
 from billing.services.invoices import check_money_role
 from billing.services.ledger import ZERO, ledger_append, ledger_tail, lock_patient
 from clinic.audit import Actor, audit_record
@@ -42,7 +42,7 @@ def _provider_call(call):
 def _check_payable(invoice: Invoice, amount: Decimal) -> None:
     if invoice.kind != InvoiceKind.INVOICE:
         raise Invalid(_("A credit note is not paid."), fields={"invoice": [_("Not an invoice.")]})
-    left = outstanding(invoice) - pending_total(invoice)
+    left = left_to_pay(invoice)
     if left <= 0:
         raise Conflict(
             _("Invoice %s is paid already.") % invoice.number,

@@ -23,6 +23,7 @@ from clinic.audit import (
     GENESIS,
     Actor,
     _hashed_fields,
+    audit_batch,
     audit_head_export,
     audit_record,
     verify_chain,
@@ -52,6 +53,32 @@ def tamper(sql: str, params: list) -> None:
         cursor.execute("ALTER TABLE clinic_auditevent DISABLE TRIGGER audit_append_only")
         cursor.execute(sql, params)
         cursor.execute("ALTER TABLE clinic_auditevent ENABLE TRIGGER audit_append_only")
+
+
+def test_a_batch_writes_its_rows_together_when_it_ends_and_they_chain(chain):
+    actor = Actor(user=staff(Role.RECEPTION), ip="10.0.0.6", path="/checkout")
+    before = AuditEvent.objects.count()
+    with transaction.atomic(), audit_batch():
+        first = audit_record(actor, action="invoice.issue", obj="invoice", patient_id=None)
+        with audit_batch():  # a nested batch writes with the outermost
+            audit_record(actor, action="payment.take", obj="payment", patient_id=None)
+        assert first.pk is None
+        assert AuditEvent.objects.count() == before  # nothing yet: the lock is not taken
+    rows = list(AuditEvent.objects.order_by("id")[before:])
+    assert [r.action for r in rows] == ["invoice.issue", "payment.take"]
+    assert rows[0].prev_hash == chain[-1].hash and rows[1].prev_hash == rows[0].hash
+    assert verify_chain() is None
+
+
+def test_a_batch_that_raises_writes_nothing(chain):
+    actor = Actor(user=staff(Role.RECEPTION))
+    before = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic(), audit_batch():
+        audit_record(actor, action="payment.take", obj="payment", patient_id=None)
+        raise RuntimeError("the payment failed")
+    assert AuditEvent.objects.count() == before
+    audit_record(actor, action="read", obj="chart", patient_id=None)  # outside: at once
+    assert AuditEvent.objects.count() == before + 1
 
 
 def test_the_database_refuses_to_edit_or_delete_audit_rows(chain):
