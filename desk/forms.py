@@ -219,10 +219,6 @@ class CheckInForm(CheckedForm):
         label=_("The patient confirms the answers of the safety questionnaire still hold."),
         required=False,
     )
-    consent_taken = forms.BooleanField(
-        label=_("The patient has read the treatment consent and accepts it."),
-        required=False,
-    )
 
 
 class WaitlistJoinForm(CheckedForm):
