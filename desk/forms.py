@@ -145,10 +145,6 @@ class SlotField(forms.CharField):
         return start, pid
 
 
-def slot_value(start: datetime, practitioner: int | None) -> str:
-    return f"{start.isoformat()}|{practitioner or ''}"
-
-
 class SlotForm(CheckedForm):
     slot = SlotField(error_messages={"required": _("Choose a time from the list.")})
 
