@@ -204,6 +204,7 @@
     if (select) select.selectedIndex = 0;
     if (note) note.value = "";
     dialog.returnValue = "";
+    noteNeeded(dialog, false);
     dialog.addEventListener("close", function () {
       if (dialog.returnValue !== "move") return;
       send(select ? select.value : "", note ? note.value : "");
@@ -211,6 +212,31 @@
     dialog.showModal();
     if (select) select.focus();
   }
+
+  function noteNeeded(dialog, shown) {
+    var message = dialog.querySelector("#drop-note-needed");
+    var note = dialog.querySelector("[name=reason]");
+    if (message) message.hidden = !shown;
+    if (note) {
+      if (shown) note.setAttribute("aria-invalid", "true");
+      else note.removeAttribute("aria-invalid");
+    }
+  }
+
+  // A reason that needs a note ("Other") keeps the dialog open until one is written,
+  // as the server would refuse it anyway.
+  document.addEventListener("submit", function (event) {
+    var dialog = event.target.closest && event.target.closest("#drop-reason");
+    if (!dialog || !event.submitter || event.submitter.value !== "move") return;
+    var select = dialog.querySelector("select[name=reason_id]");
+    var note = dialog.querySelector("[name=reason]");
+    var chosen = select && select.options[select.selectedIndex];
+    if (chosen && chosen.hasAttribute("data-needs-note") && !note.value.trim()) {
+      event.preventDefault();
+      noteNeeded(dialog, true);
+      note.focus();
+    }
+  });
 
   function drop(d, event) {
     var table = grid();

@@ -227,10 +227,25 @@ def test_a_session_dragged_to_a_free_time_moves_and_a_refused_one_snaps_back(
     cell = page.locator("td.appt", has_text="Sofiia Marchenko")
     drag(page, cell, column_x(page, IRYNA), row_y(page, "16:00"))
     expect(dialog).to_be_visible()
-    # Keyboard only: the select has the focus; choose "Travel" and add a note.
+    # "Other" needs a note: Enter without one keeps the dialog open and says so.
+    reason.select_option(label="Other")
+    page.keyboard.press("Tab")
+    note = dialog.get_by_label("Note")
+    expect(note).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("alert")).to_have_text(
+        "Say what happened (this reason needs a note)."
+    )
+    expect(dialog).to_be_visible()
+    expect(note).to_be_focused()
+    moving.refresh_from_db()
+    assert moving.start == at(day, 15)
+    # Keyboard only: back to the select, choose "Travel" and add a note.
+    page.keyboard.press("Shift+Tab")
+    expect(reason).to_be_focused()
     reason.select_option(label="Travel")
     page.keyboard.press("Tab")
-    expect(dialog.get_by_label("Note")).to_be_focused()
+    expect(note).to_be_focused()
     page.keyboard.type("Back from Lviv later")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "desk-drag-reason.png"))

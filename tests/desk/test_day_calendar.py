@@ -245,10 +245,13 @@ def test_the_day_page_asks_why_with_the_managers_reasons_first_one_chosen(clinic
     assert dialog, "the day page holds the dialog that asks why a dragged session moves"
     html = dialog.group(0)
     assert '<label for="drop_reason_id">Why is it moved?' in html
-    options = re.findall(r'<option value="(\d+)"( selected)?>([^<]+)</option>', html)
+    pattern = r'<option value="(\d+)"( selected)?( data-needs-note)?>([^<]+)</option>'
+    options = re.findall(pattern, html)
     offered = CancelReason.objects.filter(is_active=True).exclude(code="by_patient")
-    assert [int(pk) for pk, _sel, _label in options] == [r.pk for r in offered]
+    assert [int(pk) for pk, *_rest in options] == [r.pk for r in offered]
     assert options[0][1] == " selected"  # the default: the manager's first reason
+    needs_note = [label for _pk, _sel, note, label in options if note]
+    assert needs_note == ["Other"]  # the dialog keeps itself open until it has a note
     assert "The patient cancelled" not in html
     assert 'name="reason"' in html and "Keep it where it was" in html
 
