@@ -233,6 +233,7 @@ def test_reception_registers_books_a_course_and_checks_a_patient_in(
     )
     assert today.patient.consents.count() == 0
     expect(page.get_by_label("The patient has read the treatment consent")).to_have_count(0)
+    shot(page, "check-in-consent-missing")
     page.get_by_role("link", name="Let the patient sign on the tablet").click()
     expect(page.get_by_role("heading", name="Treatment consent")).to_be_visible()
     page.get_by_role("button", name="Sign the consent").click()
