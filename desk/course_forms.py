@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.calendar import calendar_config, zone
 from appointments.models import Weekday
+from appointments.proposals import slot_value
 from appointments.services.course_planning import CoursePlan
 from appointments.services.course_warnings import CourseWarning
 from appointments.services.courses import SessionChoice
 from clinic.forms import CheckedForm
-from desk.forms import SlotField, practitioner_choices, slot_value
+from desk.forms import SlotField, practitioner_choices
 from patients.forms import DateInput
 from patients.models import TreatmentPlan
 

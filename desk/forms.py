@@ -13,7 +13,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from appointments.calendar import zone
 from appointments.forms import CalendarDayForm, within_horizon
-from appointments.models import CancelReason, Device, Practitioner, Room
+from appointments.models import BY_PATIENT, CancelReason, Device, Practitioner, Room
 from appointments.selectors import cancel_reasons_offered
 from clinic.forms import CheckedForm
 from clinic.inputs import check_date_in_range, check_person_name
@@ -145,10 +145,6 @@ class SlotField(forms.CharField):
         return start, pid
 
 
-def slot_value(start: datetime, practitioner: int | None) -> str:
-    return f"{start.isoformat()}|{practitioner or ''}"
-
-
 class SlotForm(CheckedForm):
     slot = SlotField(error_messages={"required": _("Choose a time from the list.")})
 
@@ -219,10 +215,6 @@ class CheckInForm(CheckedForm):
         label=_("The patient confirms the answers of the safety questionnaire still hold."),
         required=False,
     )
-    consent_taken = forms.BooleanField(
-        label=_("The patient has read the treatment consent and accepts it."),
-        required=False,
-    )
 
 
 class WaitlistJoinForm(CheckedForm):
@@ -238,17 +230,57 @@ class WaitlistJoinForm(CheckedForm):
         return data
 
 
+def move_reasons_offered():
+    """The manager's reasons, for a move made by staff: all offered ones but the patient's
+    own cancel (its label says "cancelled"; a patient moves on their own pages)."""
+    return cancel_reasons_offered().exclude(code=BY_PATIENT)
+
+
 class DropForm(CheckedForm):
     """A booked session dragged on the day grid: the new start and the column it was
-    dropped in (a practitioner, room or device, as the grid shows them)."""
+    dropped in (a practitioner, room or device, as the grid shows them), and why, which
+    desk-grid.js asks in a dialog (the manager's reasons; the first one chosen already)."""
 
     at = SlotField(error_messages={"required": _("Drop the session on a free time.")})
     by = forms.ChoiceField(choices=[(b, BY_LABELS[b]) for b in BY_CHOICES])
     column = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    reason_id = CancelReasonField(
+        label=_("Why is it moved?"),
+        queryset=CancelReason.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": _("Say why the session is moved: choose a reason."),
+            "invalid_choice": _("Choose one of the listed reasons."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        help_text=_("Required for “Other”; kept with the appointment for the team."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason_id"].queryset = move_reasons_offered()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = data.get("reason_id")
+        if chosen is not None and chosen.needs_note and not data.get("reason", "").strip():
+            self.add_error("reason", _("Say what happened (this reason needs a note)."))
+        return data
 
     def resources(self) -> dict[str, int]:
         """The service's keyword for the column: practitioner_id, room_id or device_id."""
         return {f"{self.cleaned_data['by']}_id": self.cleaned_data["column"]}
+
+    def reason_text(self) -> str:
+        """What the move records: the reason's label in the mover's language, and the note
+        (as written, a note for the team like the cancel's)."""
+        label = self.cleaned_data["reason_id"].label
+        note = self.cleaned_data["reason"].strip()
+        return f"{label}: {note}"[:300] if note else label
 
 
 class BookAtForm(CheckedForm):

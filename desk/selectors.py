@@ -17,7 +17,6 @@ from appointments.calendar import zone
 from appointments.models import (
     Appointment,
     CalendarVersion,
-    CancelReason,
     Course,
     OfferStatus,
     Status,
@@ -29,7 +28,6 @@ from appointments.selectors import Progress, course_progress
 from patients.models import ConsultationStatus, Patient, Screening, TreatmentPlan
 
 UPCOMING = (Status.BOOKED, Status.CHECKED_IN)
-CLINIC_REASON = "clinic"  # seeded by appointments migration 0009
 PAST_SHOWN = 30
 
 
@@ -135,9 +133,3 @@ def day_version(day: date) -> str:
         cursor.execute(sql, [lo, hi])
         calendar, rows = cursor.fetchone()
     return f"{calendar or 0:x}-{rows}"
-
-
-def clinic_closed_reason() -> CancelReason | None:
-    """The manager's cancel reason for sessions the clinic itself called off (seeded as
-    "clinic"); None if the manager switched it off."""
-    return CancelReason.objects.filter(code=CLINIC_REASON, is_active=True).first()

@@ -128,12 +128,11 @@ class RescheduleInput(ReasonInput):
 
 
 class CheckInInput(StrictSerializer):
+    """A device session also needs the current treatment consent on file, signed by the
+    patient (`POST /api/patients/{id}/consents/` or the desk's tablet page); without it
+    the answer is 409 `consent_missing` with `consent_version`, `sign_url` and `sign_api`."""
+
     screening_confirmed = serializers.BooleanField(default=False)
-    consent_taken = serializers.BooleanField(
-        default=False,
-        help_text="The patient read and accepted the current treatment consent at the desk "
-        "(needed for a device session when none is on file).",
-    )
 
 
 class AppointmentOutput(serializers.ModelSerializer):

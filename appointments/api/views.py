@@ -284,7 +284,6 @@ class AppointmentCheckIn(APIView):
             actor=actor_of(request),
             appointment=appointment,
             screening_confirmed=data["screening_confirmed"],
-            consent_taken=data["consent_taken"],
         )
         return Response(_output(appointment.pk))
 

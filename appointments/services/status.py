@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,12 +19,7 @@ from appointments.services.waitlist import waitlist_offer_slot
 from clinic.audit import Actor
 from clinic.errors import Conflict, Forbidden, Invalid
 from clinic.roles import Action, can, is_staff_member
-from patients.services import (
-    consent_accept,
-    consent_current,
-    consent_is_current,
-    screening_confirm,
-)
+from patients.services import consent_current, consent_is_current, screening_confirm
 
 
 def _locked(appointment: Appointment) -> Appointment:
@@ -147,12 +143,11 @@ def appointment_check_in(
     actor: Actor,
     appointment: Appointment,
     screening_confirmed: bool = False,
-    consent_taken: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
     """The patient arrived. For a device session the safety answers are re-confirmed and
-    the current treatment consent must be on file: `consent_taken` records it now, when
-    the patient has read and accepted it at the desk."""
+    the current treatment consent must be on file. The desk cannot tick it any more: the
+    patient signs it (`patients.services.consent_sign`, the desk's tablet page) first."""
     _front_desk(actor, appointment)
     appointment = (
         Appointment.objects.select_for_update()
@@ -181,20 +176,28 @@ def appointment_check_in(
                 fields={"screening_confirmed": [_("Confirm the questionnaire with the patient.")]},
             )
         screening_confirm(actor=actor, patient=appointment.patient)
-        _require_consent(actor, appointment, consent_taken)
+        _require_consent(appointment)
     return _set_status(appointment, actor, Status.CHECKED_IN, "", now)
 
 
-def _require_consent(actor: Actor, appointment: Appointment, taken: bool) -> None:
+def _require_consent(appointment: Appointment) -> None:
+    """An acceptance of the current version counts (those ticked at the desk before
+    signing replaced the tick box included: the patient did accept that text); every new
+    one is signed, so a missing one sends the desk to the signing page."""
     if consent_is_current(appointment.patient):
         return
-    if not taken:
-        raise Invalid(
-            _("The patient has not accepted the current treatment consent."),
-            code="consent_missing",
-            fields={"consent_taken": [_("Read the consent with the patient and record it.")]},
+    version = consent_current().version
+    sign_url = reverse("desk:consent-sign", args=[appointment.patient_id])
+    sign_api = reverse("api:patient-consents", args=[appointment.patient_id])
+    raise Conflict(
+        _(
+            "The patient has not signed the current treatment consent (version %(version)s). "
+            "Let the patient sign it on the tablet first."
         )
-    consent_accept(actor=actor, patient=appointment.patient, version=consent_current().version)
+        % {"version": version},
+        code="consent_missing",
+        details={"consent_version": version, "sign_url": sign_url, "sign_api": sign_api},
+    )
 
 
 @transaction.atomic

@@ -156,7 +156,6 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=Actor.from_request(request),
                 appointment=a,
                 screening_confirmed=form.cleaned_data["screening_confirmed"],
-                consent_taken=form.cleaned_data["consent_taken"],
             )
         except DomainError as exc:
             show_domain_error(form, exc)

@@ -31,7 +31,7 @@ from django.utils.translation import get_language
 
 from clinic.page_access import page_requires
 from clinic.roles import Action
-from desk.forms import BY_LABELS, GridForm
+from desk.forms import BY_LABELS, DropForm, GridForm, move_reasons_offered
 from desk.grid import BY_CHOICES, day_grid, week_grid, week_start
 from desk.selectors import day_version
 
@@ -100,6 +100,21 @@ def grid_html(request: HttpRequest, form: GridForm, version: str) -> str:
     return html
 
 
+def _day_page(request: HttpRequest, when: date, grid: str) -> HttpResponse:
+    """The whole page: the grid, and the dialog that asks why a dragged session moves
+    (outside the grid, which the polls replace). One query for the reasons: the select is
+    drawn from this list (a model choice field would read them again); the manager's
+    first one is the default."""
+    page = {
+        "day": when,
+        "grid_html": mark_safe(grid),  # noqa: S308 (our own rendering)
+        "now": int(timezone.now().timestamp()),
+        "drop_form": DropForm(auto_id="drop_%s"),
+        "move_reasons": list(move_reasons_offered()),
+    }
+    return render(request, "desk/day.html", page)
+
+
 @page_requires(Action.DESK_VIEW)
 def day(request: HttpRequest) -> HttpResponse:
     form = GridForm(request.GET or None)
@@ -110,10 +125,7 @@ def day(request: HttpRequest) -> HttpResponse:
     elif request.htmx:
         response = HttpResponse(grid_html(request, form, version))
     else:
-        html = mark_safe(grid_html(request, form, version))  # noqa: S308 (our own rendering)
-        now = int(timezone.now().timestamp())
-        page = {"day": when, "grid_html": html, "now": now}
-        response = render(request, "desk/day.html", page)
+        response = _day_page(request, when, grid_html(request, form, version))
     patch_vary_headers(response, ["HX-Request"])
     response["Cache-Control"] = "no-store"  # the grid is live; never from the browser cache
     # The grid's now-line follows the clinic's clock, not the browser's (its script reads

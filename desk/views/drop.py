@@ -2,7 +2,9 @@
 column it was dropped on; the move service checks everything again (conflicts, hours,
 opening hours, closures, clearance) as for any move. The answer is the day's grid as it
 now is, with the outcome on top: a refused move shows the session back where it was and
-says why. Keyboard users move through the appointment's Move page instead."""
+says why. The reason comes from the dialog desk-grid.js opens on the drop (the manager's
+reasons, the first one chosen already); none is a 400 naming it and nothing moves.
+Keyboard users move through the appointment's Move page instead."""
 
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def drop(request: HttpRequest, pk: int) -> HttpResponse:
             actor=Actor.from_request(request),
             appointment=a,
             start=start,
-            reason=_("Moved on the desk's day grid."),
+            reason=form.reason_text(),
             **form.resources(),
         )
     except DomainError as exc:

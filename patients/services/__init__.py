@@ -1,7 +1,6 @@
 """Writes to patients and their clinical record. Views and serializers call these only."""
 
 from patients.services.consent import (
-    consent_accept,
     consent_current,
     consent_is_current,
     consent_sign,
@@ -41,7 +40,6 @@ __all__ = [
     "MESSAGE_WISHES",
     "PlanInput",
     "ReviewInput",
-    "consent_accept",
     "consent_current",
     "consent_is_current",
     "consent_sign",

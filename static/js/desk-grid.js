@@ -1,6 +1,6 @@
 // The reception's day grid (templates/desk/_day.html): fills the window, opens at the
 // current time (today) or the first visit, draws the now-line, books a free time where it
-// is clicked and moves a booked session where it is dropped. Loaded as a file: the CSP
+// is clicked and moves a booked session where it is dropped (asking why first). Loaded as a file: the CSP
 // allows no inline script. Without it the grid still works: free cells are links to the
 // booking, and each session's page has Move.
 (function () {
@@ -192,6 +192,52 @@
     }
   }
 
+  // Why the session moves: the dialog under the grid (templates/desk/day.html) with the
+  // manager's reasons, the first one chosen already, so Enter moves at once. Escape or
+  // "Keep it where it was" leaves the session where it was.
+  function askReason(what, send) {
+    var dialog = document.getElementById("drop-reason");
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    var select = dialog.querySelector("select[name=reason_id]");
+    var note = dialog.querySelector("[name=reason]");
+    dialog.querySelector("#drop-reason-what").textContent = what;
+    if (select) select.selectedIndex = 0;
+    if (note) note.value = "";
+    dialog.returnValue = "";
+    noteNeeded(dialog, false);
+    dialog.addEventListener("close", function () {
+      if (dialog.returnValue !== "move") return;
+      send(select ? select.value : "", note ? note.value : "");
+    }, { once: true });
+    dialog.showModal();
+    if (select) select.focus();
+  }
+
+  function noteNeeded(dialog, shown) {
+    var message = dialog.querySelector("#drop-note-needed");
+    var note = dialog.querySelector("[name=reason]");
+    if (message) message.hidden = !shown;
+    if (note) {
+      if (shown) note.setAttribute("aria-invalid", "true");
+      else note.removeAttribute("aria-invalid");
+    }
+  }
+
+  // A reason that needs a note ("Other") keeps the dialog open until one is written,
+  // as the server would refuse it anyway.
+  document.addEventListener("submit", function (event) {
+    var dialog = event.target.closest && event.target.closest("#drop-reason");
+    if (!dialog || !event.submitter || event.submitter.value !== "move") return;
+    var select = dialog.querySelector("select[name=reason_id]");
+    var note = dialog.querySelector("[name=reason]");
+    var chosen = select && select.options[select.selectedIndex];
+    if (chosen && chosen.hasAttribute("data-needs-note") && !note.value.trim()) {
+      event.preventDefault();
+      noteNeeded(dialog, true);
+      note.focus();
+    }
+  });
+
   function drop(d, event) {
     var table = grid();
     var target = d.target;
@@ -201,8 +247,18 @@
     body.set("at", dayOfLink(link) + "T" + when.label);
     body.set("by", table.dataset.by);
     body.set("column", target.dataset.col);
-    table.setAttribute("aria-busy", "true");
     var url = table.dataset.dropUrl.replace("/0/drop/", "/" + d.cell.dataset.appt + "/drop/");
+    var who = d.cell.querySelector(".appt-who").textContent.trim();
+    askReason(who + " → " + when.label, function (reasonId, note) {
+      body.set("reason_id", reasonId);
+      body.set("reason", note);
+      send(url, body);
+    });
+  }
+
+  function send(url, body) {
+    var table = grid();
+    if (table) table.setAttribute("aria-busy", "true");
     fetch(url, {
       method: "POST",
       credentials: "same-origin",
@@ -215,7 +271,7 @@
       })
       .then(replaceGrid)
       .catch(function () {
-        table.removeAttribute("aria-busy"); // the session stays where it was
+        if (grid()) grid().removeAttribute("aria-busy"); // the session stays where it was
       });
   }
 
@@ -269,7 +325,9 @@
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var poll = event.detail.elt.classList && event.detail.elt.classList.contains("desk-poll");
-    if (poll && dragging) event.preventDefault(); // not while a session is held
+    var asking = document.getElementById("drop-reason");
+    // Not while a session is held, nor while the desk says why it moves.
+    if (poll && (dragging || (asking && asking.open))) event.preventDefault();
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {

@@ -7,6 +7,7 @@ its "thank you" an hour before the visit."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 
@@ -17,12 +18,15 @@ from clinic.audit import Actor
 from clinic.errors import Conflict
 from clinic.roles import Role
 from messaging.models import Message, MessageKind
-from patients.models import ConsentAcceptance
+from patients.models import ConsentAcceptance, ConsentText
 from tests.appointments.clinic_setup import at_clinic_now, build_clinic, days_ahead, local
 from tests.chart.test_session_records import record
 from tests.factories import api, consult, patient, screen, staff, token_api
+from tests.patients.photo_helpers import private_files
+from tests.patients.signature_helpers import signature_data_url
 
 pytestmark = at_clinic_now
+__all__ = ["private_files"]  # a fixture: signed consents go to a temporary directory
 
 
 @pytest.fixture
@@ -133,47 +137,103 @@ def test_a_device_session_is_not_checked_in_without_consent(unconsented, time_ma
     time_machine.move_to(unconsented.start)
     desk = token_api(staff(Role.RECEPTION))
     refused = _check_in(desk, unconsented)
-    assert refused.status_code == 400, refused.content
+    assert refused.status_code == 409, refused.content
     error = refused.json()["error"]
-    assert error["code"] == "consent_missing" and "consent_taken" in error["fields"]
+    pid = unconsented.patient_id
+    assert error["code"] == "consent_missing"
+    assert "current treatment consent (version 1)" in error["message"]
+    assert error["consent_version"] == 1
+    assert error["sign_url"] == f"/desk/patients/{pid}/consent/"
+    assert error["sign_api"] == f"/api/patients/{pid}/consents/"
     unconsented.refresh_from_db()
     assert unconsented.status == Status.BOOKED
     assert not ConsentAcceptance.objects.filter(patient=unconsented.patient).exists()
 
 
-def test_reception_takes_the_consent_at_check_in(unconsented, time_machine):
+def test_the_api_no_longer_takes_a_ticked_consent(unconsented, time_machine):
     time_machine.move_to(unconsented.start)
-    receptionist = staff(Role.RECEPTION)
-    response = token_api(receptionist).post(
+    ticked = token_api(staff(Role.RECEPTION)).post(
         f"/api/appointments/{unconsented.pk}/check-in/",
         {"screening_confirmed": True, "consent_taken": True},
         format="json",
     )
-    assert response.status_code == 200, response.content
+    assert ticked.status_code == 400, ticked.content
+    assert "consent_taken" in ticked.json()["error"]["fields"]
+    unconsented.refresh_from_db()
+    assert unconsented.status == Status.BOOKED
+    assert not ConsentAcceptance.objects.filter(patient=unconsented.patient).exists()
+
+
+def test_a_consent_signed_through_the_api_lets_reception_check_in(
+    unconsented, time_machine, private_files
+):
+    time_machine.move_to(unconsented.start)
+    receptionist = staff(Role.RECEPTION)
+    desk = token_api(receptionist)
+    signed = desk.post(
+        f"/api/patients/{unconsented.patient_id}/consents/",
+        {"version": 1, "signature": signature_data_url()},
+        format="json",
+    )
+    assert signed.status_code == 201, signed.content
+    assert _check_in(desk, unconsented).status_code == 200
     taken = ConsentAcceptance.objects.get(patient=unconsented.patient)
     assert taken.consent.version == 1 and taken.recorded_by == receptionist
+    assert taken.pdf_name and taken.pdf_sha256 == signed.json()["pdf_sha256"]
 
 
-def test_the_desk_shows_the_consent_and_takes_it_on_the_check_in_page(unconsented, time_machine):
+def test_an_acceptance_of_an_older_version_does_not_count(db, time_machine):
+    """Acceptances recorded before signing replaced the tick box still count for their
+    version; a newer text asks again, and only a signature answers it."""
+    clinic = build_clinic(practitioners=1, rooms=1, devices=1)
+    p = patient(with_login=False)  # accepted version 1 (no PDF, as the tick box did)
+    screen(p)
+    consult(p)
+    ConsentText.objects.create(version=2, body="New text")
+    a = services.appointment_book(
+        actor=Actor(user=staff(Role.RECEPTION)),
+        patient=p,
+        treatment=clinic.face,
+        start=local(days_ahead(2), 10),
+    )
+    time_machine.move_to(a.start)
+    refused = _check_in(token_api(staff(Role.RECEPTION)), a)
+    assert refused.status_code == 409
+    assert "version 2" in refused.json()["error"]["message"]
+
+
+def test_the_desk_refuses_check_in_and_sends_the_patient_to_sign_on_the_tablet(
+    unconsented, time_machine, private_files
+):
     from tests.desk.helpers import client_for
 
     time_machine.move_to(unconsented.start)
     reception = client_for(Role.RECEPTION)
-    pages = (f"/desk/appointments/{unconsented.pk}/", f"/desk/patients/{unconsented.patient_id}/")
-    for url in pages:
+    pid = unconsented.patient_id
+    for url in (f"/desk/appointments/{unconsented.pk}/", f"/desk/patients/{pid}/"):
         assert "Consent v1 not accepted" in reception.get(url).content.decode()
     url = f"/desk/appointments/{unconsented.pk}/check-in/"
     page = reception.get(url).content.decode()
-    assert "Read the treatment consent (version 1) with the patient" in page
-    refused = reception.post(url, {"screening_confirmed": "on"})
+    sign_link = f"/desk/patients/{pid}/consent/?next={quote(url)}"
+    assert sign_link in page.replace("&amp;", "&")
+    assert 'name="consent_taken"' not in page
+    refused = reception.post(url, {"screening_confirmed": "on", "consent_taken": "on"})
     assert refused.status_code == 400
-    assert "Read the consent with the patient and record it." in refused.content.decode()
-    done = reception.post(url, {"screening_confirmed": "on", "consent_taken": "on"})
+    text = refused.content.decode()
+    assert "has not signed the current treatment consent (version 1)" in text
+    assert not ConsentAcceptance.objects.filter(patient_id=pid).exists()
+    signed = reception.post(
+        f"/desk/patients/{pid}/consent/",
+        {"version": 1, "signature": signature_data_url(), "next": url},
+    )
+    assert signed.status_code == 302 and signed["Location"] == url
+    assert "Let the patient sign on the tablet" not in reception.get(url).content.decode()
+    done = reception.post(url, {"screening_confirmed": "on"})
     assert done.status_code == 302
     unconsented.refresh_from_db()
     assert unconsented.status == Status.CHECKED_IN
     page = reception.get(f"/desk/appointments/{unconsented.pk}/").content.decode()
-    assert "Consent v1 accepted on" in page
+    assert "Consent v1 accepted on" in page and "signed PDF" in page
 
 
 def test_the_chart_shows_the_consent_state(unconsented):

@@ -1,7 +1,8 @@
 """The desk's day grid as a reception calendar, in a real Chromium: it opens at the
 current time with the now-line and fills the window, Today comes back to it, a click on
-a free cell books that time for a patient, a session dragged to a free time moves (and
-one dropped where it does not fit snaps back with the reason), and a booking made
+a free cell books that time for a patient, a session dragged to a free time asks why
+(the manager's reasons, keyboard-usable, Escape keeps it) and moves (and one dropped
+where it does not fit snaps back with the reason), and a booking made
 elsewhere appears without a reload.
 
 The clock: the live server runs in this process, so time-machine moves its clock (and
@@ -52,6 +53,12 @@ def morning(clinic: str) -> Iterator[date]:
     day = coming_working_day()
     with time_machine.travel(at(day, 10, 5), tick=True):
         yield day
+
+
+def first_move_reason():
+    from desk.forms import move_reasons_offered
+
+    return move_reasons_offered().first()
 
 
 def user(username: str):
@@ -205,14 +212,50 @@ def test_a_session_dragged_to_a_free_time_moves_and_a_refused_one_snaps_back(
     assert in_view, "another day opens scrolled to its first visit (15:00)"
     cell = page.locator("td.appt", has_text="Sofiia Marchenko")
     drag(page, cell, column_x(page, IRYNA), row_y(page, "16:00"))
-    expect(page.locator(".grid-notice")).to_contain_text("Moved: Sofiia Marchenko, now 16:00")
-    expect(page.locator("td.appt", has_text="Sofiia Marchenko")).to_contain_text("16:00–16:45")
+    # The drop asks why first; Escape leaves the session where it was.
+    dialog = page.get_by_role("dialog", name="Move the session")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Sofiia Marchenko → 16:00")
+    reason = dialog.get_by_label("Why is it moved?")
+    expect(reason).to_be_focused()
+    expect(reason).to_have_value(str(first_move_reason().pk))  # the manager's first
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
     moving.refresh_from_db()
-    assert moving.start == at(day, 16)
+    assert moving.start == at(day, 15)
 
-    # 16:45 is free, but the 45 minutes from there run into the 17:00 session.
+    cell = page.locator("td.appt", has_text="Sofiia Marchenko")
+    drag(page, cell, column_x(page, IRYNA), row_y(page, "16:00"))
+    expect(dialog).to_be_visible()
+    # "Other" needs a note: Enter without one keeps the dialog open and says so.
+    reason.select_option(label="Other")
+    page.keyboard.press("Tab")
+    note = dialog.get_by_label("Note")
+    expect(note).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("alert")).to_have_text(
+        "Say what happened (this reason needs a note)."
+    )
+    expect(dialog).to_be_visible()
+    expect(note).to_be_focused()
+    moving.refresh_from_db()
+    assert moving.start == at(day, 15)
+    # Keyboard only: back to the select, choose "Travel" and add a note.
+    page.keyboard.press("Shift+Tab")
+    expect(reason).to_be_focused()
+    reason.select_option(label="Travel")
+    page.keyboard.press("Tab")
+    expect(note).to_be_focused()
+    page.keyboard.type("Back from Lviv later")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "desk-drag-reason.png"))
+    page.keyboard.press("Enter")
+    expect(page.locator(".grid-notice")).to_contain_text(
+        "Moved: Sofiia Marchenko, now 16:00"
+    )  # 16:45 is free, but the 45 minutes from there run into the 17:00 session.
     cell = page.locator("td.appt", has_text="Sofiia Marchenko")
     drag(page, cell, column_x(page, IRYNA), row_y(page, "16:45"))
+    dialog.get_by_role("button", name="Move").click()  # the default reason
     notice = page.locator(".grid-notice.notice-bad")
     expect(notice).to_contain_text("no longer free")
     expect(page.locator("td.appt", has_text="Sofiia Marchenko")).to_contain_text("16:00–16:45")

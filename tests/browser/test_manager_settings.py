@@ -1,5 +1,6 @@
 """The manager's settings in Chromium: a closure over a booked session lists it and closes
-only on "Close anyway", then reception finds the session to move; the policy page offers
+only on "Close anyway", then the closure's page (and the desk) offers to move it, and the
+manager moves it there in one click; the policy page offers
 reminders in days and hours. Screenshots for the closing note go to docs/screenshots/."""
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def fits_a_phone(page: Page, name: str) -> None:
     page.set_viewport_size({"width": DESKTOP, "height": 900})
 
 
-def test_a_closure_lists_the_booked_session_and_reception_moves_it(page: Page, clinic: str):
+def test_a_closure_lists_the_booked_session_and_the_manager_moves_it_there(page: Page, clinic: str):
     anna = demo_patient("patient1")
     tuesday = next_weekday(1)
     booked = book(anna, "microcurrent-therapy-face", at(tuesday, 11))
@@ -66,18 +67,26 @@ def test_a_closure_lists_the_booked_session_and_reception_moves_it(page: Page, c
     doc_shot(page, "closure-warning")
 
     page.get_by_role("button", name="Close anyway").click()
-    page.wait_for_url("**/desk/closed-days/")
-    row = page.locator("tr", has_text=anna.full_name)
+    # The closure's own page lists the session with its proposed time and the actions.
+    page.wait_for_url("**/manager/closures/*/")
+    closure_page = page.url
+    expect(page.locator(".messages")).to_contain_text("the patients are told")
+    row = page.locator(".closure-sessions tr", has_text=anna.full_name)
     expect(row).to_contain_text("Microcurrent therapy, face")
+    expect(row.get_by_role("button", name="Cancel and tell the patient")).to_be_visible()
     assert Message.objects.filter(kind=MessageKind.CLOSURE_NOTICE, appointment=booked).exists()
     doc_shot(page, "closure-sessions-to-move")
     doc_shot(page, "staff/closure-sessions-to-move")
+    fits_a_phone(page, "sessions to move on the closure page")
+    page.goto(f"{clinic}/desk/closed-days/")  # reception sees the same rows at the desk
+    expect(page.locator("tr", has_text=anna.full_name)).to_contain_text("Move to the proposed")
     fits_a_phone(page, "sessions on closed days")
+    page.goto(closure_page)
     proposed = row.locator("td").nth(3).inner_text()
     row.get_by_role("button", name="Move to the proposed time").click()
-    page.wait_for_url("**/desk/closed-days/")
+    page.wait_for_url(closure_page)
     expect(page.locator(".messages")).to_contain_text("Moved to")
-    expect(page.locator("main")).to_contain_text("No session is booked on a closed day.")
+    expect(page.locator(".closure-sessions")).to_have_count(0)
     booked.refresh_from_db()
     moved_to = timezone.localtime(booked.start)
     assert booked.status == Status.BOOKED and moved_to.date() > tuesday + timedelta(days=1)

@@ -24,13 +24,18 @@ from clinic.audit import Actor
 from clinic.models import AuditEvent
 from demo.data import DEMO_PASSWORD
 from patients.models import Consultation, Patient
+from patients.services import consent_sign
 from tests.appointments.clinic_setup import started_today
 from tests.browser.pages import DESKTOP
+from tests.browser.signing import draw_signature
 from tests.browser.staff_login import login_staff
 from tests.factories import consult, patient, screen
+from tests.patients.photo_helpers import private_files
+from tests.patients.signature_helpers import signature_data_url
 from treatments.models import Treatment
 
 pytestmark = pytest.mark.browser
+__all__ = ["private_files"]  # a fixture: signed consents go to a temporary directory
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "staff"
 FACE = "microcurrent-therapy-face"
 PEOPLE = [
@@ -159,7 +164,7 @@ def busy_day(day: date) -> None:
 
 
 def test_reception_registers_books_a_course_and_checks_a_patient_in(
-    page: Page, clinic: str
+    page: Page, clinic: str, private_files
 ) -> None:
     anna = demo_patient("patient1")
     monday = next_weekday(0)
@@ -221,13 +226,27 @@ def test_reception_registers_books_a_course_and_checks_a_patient_in(
     expect(page.locator(".field.invalid")).to_contain_text("Confirm the questionnaire")
     page.get_by_label("The patient confirms the answers").check()
     page.get_by_role("button", name="Check in").click()
-    # No treatment consent on file: refused, and the page offers to take it there.
-    expect(page.locator(".field.invalid")).to_contain_text("Read the consent with the patient")
+    # No signed treatment consent on file: refused, naming it; the patient signs on the
+    # desk's tablet page and the desk comes back to the check-in.
+    expect(page.locator(".form-errors")).to_contain_text(
+        "has not signed the current treatment consent (version 1)"
+    )
     assert today.patient.consents.count() == 0
-    page.get_by_text("Read the treatment consent (version 1) with the patient").click()
-    expect(page.locator(".consent-text .prose")).to_be_visible()
+    expect(page.get_by_label("The patient has read the treatment consent")).to_have_count(0)
+    shot(page, "check-in-consent-missing")
+    page.get_by_role("link", name="Let the patient sign on the tablet").click()
+    expect(page.get_by_role("heading", name="Treatment consent")).to_be_visible()
+    page.get_by_role("button", name="Sign the consent").click()
+    expect(page.locator("#signature-errors")).to_contain_text("the signature is empty")
+    assert today.patient.consents.count() == 0
+    draw_signature(page)
+    page.get_by_role("button", name="Sign the consent").click()
+    expect(page.locator(".messages")).to_contain_text("The signed consent is recorded.")
+    page.wait_for_url(f"**/desk/appointments/{today.pk}/check-in/**")
+    signed = today.patient.consents.get()
+    assert signed.pdf_name and signed.pdf_sha256
+    expect(page.locator("#consent-missing")).to_have_count(0)
     page.get_by_label("The patient confirms the answers").check()
-    page.get_by_label("The patient has read the treatment consent and accepts it.").check()
     page.get_by_role("button", name="Check in").click()
     expect(page.locator(".messages")).to_contain_text("Checked in: Anna Bondarenko")
     expect(page.locator("td.appt.st-checked_in")).to_contain_text("Checked in")
@@ -291,18 +310,27 @@ def _past_course_sessions(anna: Patient, count: int) -> list[Appointment]:
     return sessions
 
 
+def _signs_consent(p: Patient) -> None:
+    consent_sign(
+        actor=Actor(user=p.user),
+        patient=p,
+        version=1,
+        signature=signature_data_url(),
+        ip="203.0.113.7",
+        user_agent="Tablet",
+    )
+
+
 def test_the_dermatologist_signs_records_within_the_limits_and_amends(
-    page: Page, clinic: str
+    page: Page, clinic: str, private_files
 ) -> None:
     anna, oksana = demo_patient("patient1"), demo_patient("patient2")
     screen(oksana)  # she answered the questionnaire online: no contraindication
     sessions = _past_course_sessions(anna, count=3)
     visit = move_to_earlier_today(sessions[3])
+    _signs_consent(anna)
     appointment_check_in(
-        actor=Actor(user=user("reception")),
-        appointment=visit,
-        screening_confirmed=True,
-        consent_taken=True,
+        actor=Actor(user=user("reception")), appointment=visit, screening_confirmed=True
     )
     login_staff(page, clinic, "dermatologist", DEMO_PASSWORD)
 

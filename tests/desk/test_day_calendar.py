@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from appointments.models import Appointment, Closure, Status
+from appointments.models import Appointment, CancelReason, Closure, Status
 from appointments.services import appointment_reschedule
 from clinic.audit import Actor
 from clinic.errors import Invalid
@@ -163,10 +163,14 @@ def test_a_garbled_grid_time_is_said_plainly(reception):
     assert "That time could not be read" in page.content.decode()
 
 
-def drop(client, a: Appointment, at: str, column: int, by: str = "practitioner"):
-    return client.post(
-        f"/desk/appointments/{a.pk}/drop/", {"at": at, "by": by, "column": column}, headers=HTMX
-    )
+def reason_pk(code: str = "illness") -> int:
+    return CancelReason.objects.get(code=code).pk
+
+
+def drop(client, a: Appointment, at: str, column: int, by: str = "practitioner", **why):
+    """A drop as desk-grid.js posts it once the dialog said why (by default "Illness")."""
+    fields = {"at": at, "by": by, "column": column, "reason_id": reason_pk(), "reason": ""}
+    return client.post(f"/desk/appointments/{a.pk}/drop/", fields | why, headers=HTMX)
 
 
 def test_dropping_a_session_on_a_free_time_moves_it(clinic, reception):
@@ -179,7 +183,7 @@ def test_dropping_a_session_on_a_free_time_moves_it(clinic, reception):
     assert "Moved: " in page and "now 14:30" in page and "notice-ok" in page
     a.refresh_from_db()
     assert (a.start, a.practitioner_id, a.status) == (local(day, 14, 30), other.pk, Status.BOOKED)
-    assert a.status_reason == "Moved on the desk's day grid."
+    assert a.status_reason == "Illness"
 
 
 def test_dropping_on_a_room_column_moves_it_to_that_room(clinic, reception):
@@ -188,6 +192,68 @@ def test_dropping_on_a_room_column_moves_it_to_that_room(clinic, reception):
     assert drop(reception, a, f"{day}T12:00", clinic.rooms[1].pk, by="room").status_code == 200
     a.refresh_from_db()
     assert (a.start, a.room_id) == (local(day, 12), clinic.rooms[1].pk)
+
+
+def test_a_drop_records_the_reason_chosen_and_its_note(clinic, reception):
+    day = days_ahead(2)
+    a = book(cleared_patient(), clinic.face, local(day, 10))
+    why = {"reason_id": reason_pk("other"), "reason": "Device service visit"}
+    assert drop(reception, a, f"{day}T12:00", a.practitioner_id, **why).status_code == 200
+    a.refresh_from_db()
+    assert a.start == local(day, 12) and a.status_reason == "Other: Device service visit"
+    assert a.status == Status.BOOKED and a.cancel_reason_id is None
+
+
+@pytest.mark.parametrize(
+    ("why", "message"),
+    [
+        ({"reason_id": None}, "Say why the session is moved: choose a reason."),
+        ({"reason_id": ""}, "Say why the session is moved: choose a reason."),
+        ({"reason_id": "999999"}, "Choose one of the listed reasons."),
+        ({"reason_id": "by_patient"}, "Choose one of the listed reasons."),  # says "cancelled"
+        ({"reason_id": "other"}, "Say what happened (this reason needs a note)."),
+    ],
+)
+def test_a_drop_without_a_usable_reason_is_refused_and_nothing_moves(
+    clinic, reception, why, message
+):
+    day = days_ahead(2)
+    a = book(cleared_patient(), clinic.face, local(day, 10))
+    chosen = why["reason_id"]
+    fields = {"at": f"{day}T12:00", "by": "practitioner", "column": a.practitioner_id}
+    if chosen is not None:
+        fields["reason_id"] = reason_pk(chosen) if chosen in ("by_patient", "other") else chosen
+    response = reception.post(f"/desk/appointments/{a.pk}/drop/", fields, headers=HTMX)
+    page = response.content.decode()
+    assert response.status_code == 400 and "notice-bad" in page and message in page
+    a.refresh_from_db()
+    assert (a.start, a.status_reason) == (local(day, 10), "")
+
+
+def test_a_reason_the_manager_switched_off_is_not_taken(clinic, reception):
+    day = days_ahead(2)
+    a = book(cleared_patient(), clinic.face, local(day, 10))
+    CancelReason.objects.filter(code="illness").update(is_active=False)
+    response = drop(reception, a, f"{day}T12:00", a.practitioner_id)
+    assert response.status_code == 400
+    assert "Choose one of the listed reasons." in response.content.decode()
+
+
+def test_the_day_page_asks_why_with_the_managers_reasons_first_one_chosen(clinic, reception):
+    page = reception.get("/desk/", {"day": days_ahead(2).isoformat()}).content.decode()
+    dialog = re.search(r'<dialog id="drop-reason".*?</dialog>', page, re.S)
+    assert dialog, "the day page holds the dialog that asks why a dragged session moves"
+    html = dialog.group(0)
+    assert '<label for="drop_reason_id">Why is it moved?' in html
+    pattern = r'<option value="(\d+)"( selected)?( data-needs-note)?>([^<]+)</option>'
+    options = re.findall(pattern, html)
+    offered = CancelReason.objects.filter(is_active=True).exclude(code="by_patient")
+    assert [int(pk) for pk, *_rest in options] == [r.pk for r in offered]
+    assert options[0][1] == " selected"  # the default: the manager's first reason
+    needs_note = [label for _pk, _sel, note, label in options if note]
+    assert needs_note == ["Other"]  # the dialog keeps itself open until it has a note
+    assert "The patient cancelled" not in html
+    assert 'name="reason"' in html and "Keep it where it was" in html
 
 
 def test_a_refused_drop_leaves_the_session_and_says_why(clinic, reception):

@@ -3,13 +3,17 @@ anyway", the sessions listed at the desk to move, errors beside the fields."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import datetime
 
-from appointments.models import Closure
+import pytest
+from django.utils import timezone
+
+from appointments.models import Closure, Status
 from clinic.roles import Role
 from messaging.models import Message, MessageKind
 from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
 from tests.desk.helpers import book, cleared_patient, client_for
+from tests.desk.test_closed_days import _hidden
 
 pytestmark = [pytest.mark.django_db, at_clinic_now]
 
@@ -40,11 +44,12 @@ def test_booked_sessions_are_listed_and_close_anyway_tells_the_patients(clinic, 
     assert 'name="close_anyway" value="on"' in page
     assert not Closure.objects.exists()
     response = manager.post("/manager/closures/new/", {**closure_form(), "close_anyway": "on"})
-    assert response["Location"] == "/desk/closed-days/"
+    assert response["Location"] == f"/manager/closures/{Closure.objects.get().pk}/"
     assert Message.objects.filter(kind=MessageKind.CLOSURE_NOTICE, appointment=a).exists()
-    listing = manager.get("/desk/closed-days/").content.decode()
-    assert "Olena Koval" in listing
-    assert f"/desk/appointments/{a.pk}/move/?day={days_ahead(8).isoformat()}" in listing
+    for url in (response["Location"], "/manager/closures/", "/desk/closed-days/"):
+        listing = manager.get(url).content.decode()
+        assert "Olena Koval" in listing, url
+        assert f"/desk/appointments/{a.pk}/move/?day={days_ahead(8).isoformat()}" in listing
 
 
 def test_the_desk_lists_the_sessions_to_move_for_reception(clinic, manager, reception):
@@ -118,3 +123,62 @@ def test_a_manager_without_the_second_factor_is_turned_away(clinic):
     client.force_login(staff(Role.MANAGER))  # password only: no second factor in the session
     response = client.get("/manager/closures/")
     assert response.status_code == 302 and "/manager/" not in response["Location"]
+
+
+def _closed_over(clinic, manager, last_name: str = "Stranded"):
+    """A session two days into a closure the manager saved with "close anyway"."""
+    a = book(cleared_patient(last_name=last_name), clinic.face, local(days_ahead(6), 11))
+    manager.post("/manager/closures/new/", {**closure_form(), "close_anyway": "on"})
+    return a, Closure.objects.get()
+
+
+def test_the_closure_page_moves_a_session_to_the_proposed_time_in_one_click(clinic, manager):
+    a, closure = _closed_over(clinic, manager)
+    here = f"/manager/closures/{closure.pk}/"
+    page = manager.get(here).content.decode()
+    assert "Stranded" in page and "Move to the proposed time" in page
+    action = f"/desk/appointments/{a.pk}/move/"
+    data = {name: _hidden(page, action, name) for name in ("slot", "reason", "next")}
+    assert data["next"] == here
+    proposed = timezone.localtime(datetime.fromisoformat(data["slot"].split("|")[0]))
+    assert proposed.date() == days_ahead(8) and proposed.hour == 11  # first day after
+    moved = manager.post(action, data)
+    assert moved.status_code == 302 and moved["Location"] == here
+    a.refresh_from_db()
+    assert a.status == Status.BOOKED and timezone.localtime(a.start) == proposed
+    assert a.status_reason == "The clinic is closed on this day."
+    after = manager.get(here).content.decode()
+    assert "Moved to" in after and "Move to the proposed time" not in after
+
+
+def test_the_closures_list_cancels_a_session_and_tells_the_patient(clinic, manager):
+    a, _closure = _closed_over(clinic, manager)
+    page = manager.get("/manager/closures/").content.decode()
+    action = f"/desk/appointments/{a.pk}/cancel/"
+    data = {name: _hidden(page, action, name) for name in ("reason_id", "reason", "next")}
+    assert data["next"] == "/manager/closures/"
+    done = manager.post(action, data)
+    assert done.status_code == 302 and done["Location"] == "/manager/closures/"
+    a.refresh_from_db()
+    assert a.status == Status.CANCELLED and a.cancel_reason.code == "clinic"
+    assert Message.objects.filter(kind=MessageKind.CANCELLATION, appointment=a).exists()
+    assert "Cancel and tell the patient" not in manager.get("/manager/closures/").content.decode()
+
+
+def test_a_closure_without_bookings_offers_no_session_actions(clinic, manager):
+    manager.post("/manager/closures/new/", closure_form())
+    closure = Closure.objects.get()
+    for url in ("/manager/closures/", f"/manager/closures/{closure.pk}/"):
+        page = manager.get(url).content.decode()
+        assert "Move to the proposed time" not in page and "closure-sessions" not in page
+
+
+def test_the_closure_page_lists_only_its_own_sessions(clinic, manager):
+    a, closure = _closed_over(clinic, manager, last_name="Inside")
+    other = book(cleared_patient(last_name="Elsewhere"), clinic.face, local(days_ahead(10), 11))
+    manager.post("/manager/closures/new/", {**closure_form(10, 10, "Audit"), "close_anyway": "on"})
+    page = manager.get(f"/manager/closures/{closure.pk}/").content.decode()
+    assert f"/desk/appointments/{a.pk}/move/" in page
+    assert f"/desk/appointments/{other.pk}/move/" not in page
+    listing = manager.get("/manager/closures/").content.decode()
+    assert "Inside" in listing and "Elsewhere" in listing

@@ -19,6 +19,7 @@ from tests.factories import (
     treatment,
 )
 from tests.patients.photo_helpers import private_files
+from tests.patients.signature_helpers import signature_data_url
 
 __all__ = ["private_files"]  # a fixture: photos and PDFs in a temporary directory
 COLUMNS = ["anonymous", "own", "other", "reception", "dermatologist", "manager"]
@@ -141,7 +142,7 @@ def bodies(name: str, ctx: dict) -> dict | None:
         "patch": {"preferred_language": "uk"},
         "merge": {"duplicate": ctx["dup"]},
         "screening": {"answers": {slug: False for slug in all_contraindications()}},
-        "consent": {"version": 1},
+        "consent": {"version": 1, "signature": signature_data_url()},
         "consultation": {"anamnesis": "Notes", "performed_on": str(timezone.localdate())},
         "draft_patch": {"anamnesis": "Updated"},
         "amend": {
@@ -153,7 +154,7 @@ def bodies(name: str, ctx: dict) -> dict | None:
 
 @pytest.fixture
 def world(db):
-    own = patient()
+    own = patient(consented=False)  # signs version 1 in the "accept consent" row
     other = patient()
     screen(own)
     dermatologist = staff(Role.DERMATOLOGIST)

@@ -8,6 +8,10 @@ from demo import data as demo
 from patients.clearance import clearance_for
 from patients.models import ConsentAcceptance, ConsentText, Patient, Screening
 from tests.factories import all_contraindications, api, patient, staff, treatment
+from tests.patients.photo_helpers import private_files
+from tests.patients.signature_helpers import signature_data_url
+
+__all__ = ["private_files"]  # a fixture: signed consents go to a temporary directory
 
 
 def answers(**yes):
@@ -42,17 +46,41 @@ def test_an_incomplete_or_unknown_answer_is_refused_and_nothing_saved(db, case):
     assert not Screening.objects.exists()
 
 
-def test_consent_must_be_the_current_version_and_is_stored_with_time(db):
+def test_consent_must_be_the_current_version_and_is_stored_with_time(db, private_files):
     p = patient(consented=False)
     ConsentText.objects.create(version=2, body="New text")
     client = api(p.user)
-    old = client.post(f"/api/patients/{p.pk}/consents/", {"version": 1}, format="json")
+    url = f"/api/patients/{p.pk}/consents/"
+    old = client.post(url, {"version": 1, "signature": signature_data_url()}, format="json")
     assert old.status_code == 400
     assert "version" in old.json()["error"]["fields"]
-    ok = client.post(f"/api/patients/{p.pk}/consents/", {"version": 2}, format="json")
-    assert ok.status_code == 201
+    ok = client.post(url, {"version": 2, "signature": signature_data_url()}, format="json")
+    assert ok.status_code == 201, ok.content
     acceptance = ConsentAcceptance.objects.get(patient=p)
     assert acceptance.consent.version == 2 and acceptance.accepted_at is not None
+    assert acceptance.pdf_name and ok.json()["pdf_sha256"] == acceptance.pdf_sha256
+    again = client.post(url, {"version": 2, "signature": signature_data_url()}, format="json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_signed"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"version": 1}, "invalid"),  # no signature: the tick box is gone
+        ({"version": 1, "signature": ""}, "invalid"),
+        ({"version": 1, "signature": "   "}, "invalid"),
+        ({"version": 1, "signature": signature_data_url(strokes=0)}, "empty_signature"),
+        ({"version": 1, "signature": "data:image/jpeg;base64,/9j/4AAQ"}, "bad_signature"),
+    ],
+)
+def test_the_consent_api_takes_only_a_drawn_signature(db, private_files, body, code):
+    p = patient(consented=False)
+    response = api(p.user).post(f"/api/patients/{p.pk}/consents/", body, format="json")
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == code and "signature" in error["fields"]
+    assert not ConsentAcceptance.objects.filter(patient=p).exists()
+    assert not list(private_files.rglob("*.pdf"))  # no PDF was left behind
 
 
 def test_reception_may_record_answers_but_not_read_them(db):

@@ -200,7 +200,7 @@ def test_a_consent_signed_on_the_desk_tablet_lets_the_patient_check_in(private_f
 
     a = booked_earlier_today(p, Treatment.objects.get(slug=FACE))
     reception = client_for(Role.RECEPTION)
-    with pytest.raises(Invalid):  # no consent on file: check-in refuses, as before
+    with pytest.raises(Conflict, match="version 1"):  # no consent on file: refused
         appointment_check_in(
             actor=Actor(user=reception.user), appointment=a, screening_confirmed=True
         )
