@@ -13,20 +13,19 @@ the cookies the server sets must not look expired to the real browser."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import time_machine
-from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from appointments.calendar import zone
 from appointments.models import Appointment, Practitioner, Status
 from appointments.services import appointment_book
 from clinic.audit import Actor
 from demo.data import DEMO_PASSWORD
 from patients.models import Patient
+from tests.browser.main_pages import at, coming_working_day
 from tests.browser.staff_login import login_staff
 from tests.factories import consult, patient, screen
 from treatments.models import Treatment
@@ -35,16 +34,6 @@ pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "staff"  # copied to docs/
 FACE = "microcurrent-therapy-face"
 IRYNA = "Dr Iryna Melnyk"
-
-
-def coming_working_day() -> date:
-    """Tomorrow or later, Monday to Saturday (the demo clinic's days)."""
-    day = timezone.localdate() + timedelta(days=1)
-    return day if day.weekday() < 6 else day + timedelta(days=1)
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=zone())
 
 
 @pytest.fixture
