@@ -17,6 +17,7 @@ from appointments.calendar import zone
 from appointments.models import (
     Appointment,
     CalendarVersion,
+    CancelReason,
     Course,
     OfferStatus,
     Status,
@@ -111,7 +112,9 @@ SELECT (SELECT v.version FROM {version} v WHERE v.id = 1),
        md5(coalesce(string_agg(concat_ws(':', a.id, a.status, a.start, a."end",
            a.practitioner_id, a.room_id, a.device_id, a.treatment_id, a.course_id,
            (SELECT p.first_name || ' ' || p.last_name FROM {patient} p WHERE p.id = a.patient_id)
-       ), ',' ORDER BY a.id), ''))
+       ), ',' ORDER BY a.id), '')),
+       (SELECT md5(coalesce(string_agg(concat_ws(':', r.id, r.code, r.label_en, r.label_uk,
+           r.needs_note, r.is_active, r.position), ',' ORDER BY r.id), '')) FROM {reason} r)
 FROM {appointment} a
 WHERE a.start >= %s AND a.start < %s
 """
@@ -120,16 +123,18 @@ WHERE a.start >= %s AND a.start < %s
 def day_version(day: date) -> str:
     """A tag that changes whenever anything the day grid shows of `day` changes: any
     appointment starting that day (a move in or out, a status, a name) or the calendar
-    configuration (hours, closures). One small query, so the desk's live refresh of an
-    unchanged day costs only that."""
+    configuration (hours, closures), or the manager's move reasons (the page's drag
+    dialog). One small query, so the desk's live refresh of an unchanged day costs only
+    that."""
     lo = datetime.combine(day, time(0), tzinfo=zone())
     hi = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone())
     sql = _DAY_VERSION_SQL.format(
         version=CalendarVersion._meta.db_table,
         patient=Patient._meta.db_table,
         appointment=Appointment._meta.db_table,
+        reason=CancelReason._meta.db_table,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [lo, hi])
-        calendar, rows = cursor.fetchone()
-    return f"{calendar or 0:x}-{rows}"
+        calendar, rows, reasons = cursor.fetchone()
+    return f"{calendar or 0:x}-{rows}-{reasons[:8]}"

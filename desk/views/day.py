@@ -85,32 +85,31 @@ def grid_context(when: date, by: str, form: GridForm, version: str) -> dict:
     }
 
 
-def grid_html(request: HttpRequest, form: GridForm, version: str) -> str:
-    """The grid section for the form's day and view, from the cache when the day's version,
-    the date, the language and the query are the same."""
+def day_fragments(request: HttpRequest, form: GridForm, version: str) -> tuple[str, str]:
+    """The grid section for the form's day and view, and the dialog that asks why a dragged
+    session moves (the manager's reasons, the first one chosen), both from the cache when
+    the day's version (which covers the reasons too), the date, the language and the
+    query are the same."""
     when, by = form.values()
     query = sorted((k, v) for k, v in request.GET.lists() if k != "v")
     fingerprint = (version, when, by, timezone.localdate(), get_language(), query)
     key = "desk:day:" + hashlib.blake2b(repr(fingerprint).encode(), digest_size=16).hexdigest()
-    html = cache.get(key)
-    if html is None:
-        context = grid_context(when, by, form, version)
-        html = render_to_string("desk/_day.html", context, request)
-        cache.set(key, html, GRID_CACHE_SECONDS)
-    return html
+    found = cache.get(key)
+    if found is None:
+        grid = render_to_string("desk/_day.html", grid_context(when, by, form, version), request)
+        reasons = {"drop_form": DropForm(auto_id="drop_%s"), "move_reasons": move_reasons_offered()}
+        found = (grid, render_to_string("desk/_drop_dialog.html", reasons, request))
+        cache.set(key, found, GRID_CACHE_SECONDS)
+    return found
 
 
-def _day_page(request: HttpRequest, when: date, grid: str) -> HttpResponse:
-    """The whole page: the grid, and the dialog that asks why a dragged session moves
-    (outside the grid, which the polls replace). One query for the reasons: the select is
-    drawn from this list (a model choice field would read them again); the manager's
-    first one is the default."""
+def _day_page(request: HttpRequest, when: date, grid: str, dialog: str) -> HttpResponse:
+    """The whole page: the grid, and the dialog outside it (the polls replace the grid)."""
     page = {
         "day": when,
         "grid_html": mark_safe(grid),  # noqa: S308 (our own rendering)
+        "dialog_html": mark_safe(dialog),  # noqa: S308 (our own rendering)
         "now": int(timezone.now().timestamp()),
-        "drop_form": DropForm(auto_id="drop_%s"),
-        "move_reasons": list(move_reasons_offered()),
     }
     return render(request, "desk/day.html", page)
 
@@ -123,9 +122,9 @@ def day(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.GET.get("v") == version:
         response = HttpResponse(status=204)  # the live refresh: nothing changed
     elif request.htmx:
-        response = HttpResponse(grid_html(request, form, version))
+        response = HttpResponse(day_fragments(request, form, version)[0])
     else:
-        response = _day_page(request, when, grid_html(request, form, version))
+        response = _day_page(request, when, *day_fragments(request, form, version))
     patch_vary_headers(response, ["HX-Request"])
     response["Cache-Control"] = "no-store"  # the grid is live; never from the browser cache
     # The grid's now-line follows the clinic's clock, not the browser's (its script reads

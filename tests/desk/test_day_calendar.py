@@ -77,7 +77,25 @@ def test_the_day_version_moves_with_everything_the_grid_shows(clinic):
     moved_out = day_version(day)
     Closure.objects.create(start_date=day, end_date=day, reason="Inventory")
     assert day_version(day) != moved_out
+    closed = day_version(day)
+    CancelReason.objects.filter(code="other").update(label_en="Something else")
+    assert day_version(day) != closed  # the page's drag dialog lists the reasons
     assert day_version(day + timedelta(days=3)) == day_version(day + timedelta(days=3))
+
+
+def test_the_drag_dialog_is_drawn_with_the_grid_and_follows_the_reasons_at_once(
+    clinic, reception
+):
+    url = f"/desk/?day={days_ahead(2).isoformat()}"
+    cold = reception.get(url).content.decode()
+    assert 'id="drop-reason"' in cold and ">Other<" in cold
+    with CaptureQueriesContext(connection) as ctx:
+        warm = reception.get(url).content.decode()
+    assert warm.count('id="drop-reason"') == 1
+    assert not any("cancelreason" in q["sql"] and "md5" not in q["sql"] for q in ctx)
+    CancelReason.objects.filter(code="other").update(label_en="Something else")  # no signal
+    page = reception.get(url).content.decode()
+    assert ">Something else<" in page and ">Other<" not in page
 
 
 def test_a_closed_day_shows_a_banner_with_its_reason_and_the_sessions_left(clinic, reception):
