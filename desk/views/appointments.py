@@ -212,7 +212,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     day_form = DayPickForm(request.GET or None, initial={"day": local_date(a.start)})
     day = day_form.cleaned_data["day"] if day_form.is_bound and day_form.is_valid() else None
     form = MoveForm(posted(request))
-    context: dict = {"a": a, "day_form": day_form, "form": form}
+    context: dict = {"a": a, "day_form": day_form, "form": form, "next": safe_next(request, "")}
     if request.method == "POST" and form.is_valid():
         start, practitioner_id = form.cleaned_data["slot"]
         try:
@@ -260,4 +260,5 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 "when": _when(a.start),
             }
             return _done(request, message, reverse("desk:patient", args=[a.patient_id]))
-    return render(request, "desk/cancel.html", {"a": a, "form": form}, status=form_status(form))
+    context = {"a": a, "form": form, "next": safe_next(request, "")}
+    return render(request, "desk/cancel.html", context, status=form_status(form))

@@ -72,3 +72,21 @@ def test_a_proposal_without_a_reason_is_refused_beside_the_field(clinic, recepti
     assert refused.status_code == 400 and "This field is required." in refused.content.decode()
     a.refresh_from_db()
     assert a.start == local(days_ahead(2), 12)
+
+
+def test_the_move_and_cancel_pages_go_back_where_they_were_opened_from(clinic, reception):
+    """The manager's closure page opens them with `next`: the forms carry it through a
+    change of day, a refusal and the move or cancel, and only to this site."""
+    a = book(cleared_patient(), clinic.face, local(days_ahead(2), 12))
+    back = "/manager/closures/"
+    url = f"/desk/appointments/{a.pk}/move/?next={back}"
+    page = reception.get(url).content.decode()
+    assert page.count(f'<input type="hidden" name="next" value="{back}">') == 2  # both forms
+    first = nearest_free(clinic.face, a.start, a.practitioner_id, ignore=[a.pk], skip=a.start)[0]
+    moved = reception.post(url, {"slot": first.value, "reason": "Clinic closed"})
+    assert moved.status_code == 302 and moved["Location"] == back
+    cancel = f"/desk/appointments/{a.pk}/cancel/"
+    page = reception.get(f"{cancel}?next={back}").content.decode()
+    assert f'<input type="hidden" name="next" value="{back}">' in page
+    elsewhere = reception.get(f"{cancel}?next=https://evil.example/").content.decode()
+    assert 'name="next" value="https://evil.example/"' not in elsewhere
