@@ -83,9 +83,7 @@ def test_the_day_version_moves_with_everything_the_grid_shows(clinic):
     assert day_version(day + timedelta(days=3)) == day_version(day + timedelta(days=3))
 
 
-def test_the_drag_dialog_is_drawn_with_the_grid_and_follows_the_reasons_at_once(
-    clinic, reception
-):
+def test_the_drag_dialog_is_drawn_with_the_grid_and_follows_the_reasons_at_once(clinic, reception):
     url = f"/desk/?day={days_ahead(2).isoformat()}"
     cold = reception.get(url).content.decode()
     assert 'id="drop-reason"' in cold and ">Other<" in cold
