@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -180,7 +181,26 @@ class CancelReasonField(forms.ModelChoiceField):
         return obj.label
 
 
-class CancelForm(CheckedForm):
+class ReasonWithNote(CheckedForm):
+    """A reason from the manager's list (`reasons()`: the ones offered here) and a note,
+    required where the reason needs one."""
+
+    def reasons(self) -> QuerySet[CancelReason]:
+        return cancel_reasons_offered()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason_id"].queryset = self.reasons()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = data.get("reason_id")
+        if chosen is not None and chosen.needs_note and not data.get("reason", "").strip():
+            self.add_error("reason", _("Say what happened (this reason needs a note)."))
+        return data
+
+
+class CancelForm(ReasonWithNote):
     """A reason from the manager's list; a note as well where the reason needs one."""
 
     reason_id = CancelReasonField(
@@ -197,17 +217,6 @@ class CancelForm(CheckedForm):
         widget=forms.Textarea({"rows": 2}),
         help_text=_("Required for “Other”; kept with the appointment for the team."),
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["reason_id"].queryset = cancel_reasons_offered()
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        chosen = data.get("reason_id")
-        if chosen is not None and chosen.needs_note and not data.get("reason", "").strip():
-            self.add_error("reason", _("Say what happened (this reason needs a note)."))
-        return data
 
 
 class CheckInForm(CheckedForm):
@@ -236,7 +245,7 @@ def move_reasons_offered():
     return cancel_reasons_offered().exclude(code=BY_PATIENT)
 
 
-class DropForm(CheckedForm):
+class DropForm(ReasonWithNote):
     """A booked session dragged on the day grid: the new start and the column it was
     dropped in (a practitioner, room or device, as the grid shows them), and why, which
     desk-grid.js asks in a dialog (the manager's reasons; the first one chosen already)."""
@@ -260,16 +269,8 @@ class DropForm(CheckedForm):
         help_text=_("Required for “Other”; kept with the appointment for the team."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["reason_id"].queryset = move_reasons_offered()
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        chosen = data.get("reason_id")
-        if chosen is not None and chosen.needs_note and not data.get("reason", "").strip():
-            self.add_error("reason", _("Say what happened (this reason needs a note)."))
-        return data
+    def reasons(self) -> QuerySet[CancelReason]:
+        return move_reasons_offered()
 
     def resources(self) -> dict[str, int]:
         """The service's keyword for the column: practitioner_id, room_id or device_id."""
