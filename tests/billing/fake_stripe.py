@@ -5,6 +5,7 @@ Every request is kept, so that a test checks what the SDK really sent."""
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs
 import stripe
 
 WEBHOOK_SECRET = "whsec_local_test"
+SESSION_ID = "{CHECKOUT_SESSION_ID}"
 
 
 @dataclass
@@ -84,8 +86,25 @@ def _handler(state: FakeStripe) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             seen = self._seen()
+            if seen.path.startswith("/pay/"):
+                self._card_page(state.sessions[seen.path.split("/")[-1]])
+                return
             found = state.sessions.get(seen.path.split("/")[-1])
             self._answer(*((200, found) if found else (404, _invalid("No such session"))))
+
+        def _card_page(self, session: dict[str, Any]) -> None:
+            """Stripe's hosted page, as far as a browser test needs it: the way back."""
+            back = session["success_url"].replace(SESSION_ID, session["id"])
+            page = (
+                '<!doctype html><html lang="en"><title>Fake Stripe Checkout</title>'
+                f"<main><h1>Pay {session['amount_total']} {session['currency']}</h1>"
+                f'<a href="{html.escape(back)}">Back to the clinic</a></main></html>'
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -113,6 +132,8 @@ def _create(state: FakeStripe, seen: Seen) -> tuple[int, dict[str, Any]]:
         "payment_intent": None,
         "amount_total": int(seen.form["line_items[0][price_data][unit_amount]"]),
         "currency": seen.form["line_items[0][price_data][currency]"],
+        "success_url": seen.form["success_url"],
+        "cancel_url": seen.form["cancel_url"],
     }
     state.by_key[key] = session_id
     return 200, state.sessions[session_id]
