@@ -40,7 +40,9 @@ class FakeStripe:
 
     def pay(self, session_id: str) -> None:
         """The patient paid on Stripe's page (what Stripe's own state then says)."""
-        self.sessions[session_id].update(status="complete", payment_status="paid")
+        self.sessions[session_id].update(
+            status="complete", payment_status="paid", payment_intent=f"pi_of_{session_id}"
+        )
 
 
 def signed_event(kind: str, session: dict[str, Any], *, secret: str = WEBHOOK_SECRET):
@@ -79,6 +81,13 @@ def _handler(state: FakeStripe) -> type[BaseHTTPRequestHandler]:
             seen = self._seen()
             if seen.path == "/v1/checkout/sessions":
                 self._answer(*_create(state, seen))
+            elif seen.path == "/v1/refunds":
+                refund = {
+                    "id": f"re_{len(state.requests)}",
+                    "object": "refund",
+                    "status": "succeeded",
+                }
+                self._answer(200, {**refund, "amount": int(seen.form["amount"])})
             elif seen.path.endswith("/expire"):
                 self._answer(*_expire(state, seen.path.split("/")[-2]))
             else:

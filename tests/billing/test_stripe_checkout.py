@@ -16,11 +16,12 @@ from django.test import Client
 from billing.models import LedgerEntry, Payment
 from billing.selectors import outstanding
 from billing.services.invoices import invoice_issue
+from clinic.roles import Role
 from tests.appointments.clinic_setup import at_clinic_now
 from tests.billing.fake_stripe import signed_event
 from tests.billing.helpers import desk, line
 from tests.conftest import child_env
-from tests.factories import api, patient, token_api
+from tests.factories import api, patient, staff, token_api
 
 pytestmark = [pytest.mark.django_db, at_clinic_now]
 WEBHOOK = "/api/billing/webhooks/stripe/"
@@ -176,6 +177,23 @@ def test_coming_back_cancelled_says_nothing_was_charged(own, fake_stripe):
     page = client.get(f"/me/billing/payments/{payment.pk}/?cancelled=1&session_id=x").text
     assert "You left the card page: nothing was charged." in page
     assert client.post(f"/me/billing/invoices/{invoice.pk}/pay/")["Location"] == location
+
+
+def test_a_refund_to_the_card_names_the_sessions_payment_intent(own, fake_stripe):
+    _p, invoice, client = own
+    payment, _location = pay(client, invoice)
+    fake_stripe.pay(payment.provider_ref)
+    session = fake_stripe.sessions[payment.provider_ref]
+    assert post_webhook(*signed_event("checkout.session.completed", session)).status_code == 200
+    response = token_api(staff(Role.RECEPTION)).post(
+        f"/api/payments/{payment.pk}/refunds/",
+        {"amount": "150.00", "to": "method", "reason": "one session less"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    (refund,) = [r for r in fake_stripe.requests if r.path == "/v1/refunds"]
+    assert refund.form == {"payment_intent": f"pi_of_{payment.provider_ref}", "amount": "15000"}
+    assert refund.headers["Idempotency-Key"] == f"clinic-refund-{payment.pk}-15000"
 
 
 @pytest.mark.parametrize(("provider", "allowed"), [("stripe", True), ("test", False)])
