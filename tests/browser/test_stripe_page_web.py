@@ -14,13 +14,15 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from billing.models import Payment
+from billing.models import Package, PackagePlan, Payment
 from billing.selectors import outstanding
 from billing.services.invoices import LineInput, invoice_issue
 from clinic.audit import Actor
 from tests.billing.fake_stripe import FakeStripe, serve, signed_event
 from tests.browser.pages import log_in
-from tests.browser.test_staff_web import demo_patient, shot, user
+from tests.browser.test_accessibility import axe_violations
+from tests.browser.test_staff_web import FACE, demo_patient, shot, user
+from treatments.models import Treatment
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +70,7 @@ def test_a_patient_pays_on_stripes_page_and_the_clinic_confirms_after_the_webhoo
     payment = Payment.objects.get(invoice=invoice)
     page.wait_for_url(f"{clinic}/me/billing/payments/{payment.pk}/?session_id=*")
     expect(page.locator("#payment-state")).to_contain_text("We are confirming your payment")
+    assert axe_violations(page) == []
     page.evaluate("window.stillTheSamePage = true")  # gone if the page were reloaded
 
     stripe_api.pay(payment.provider_ref)
@@ -76,5 +79,32 @@ def test_a_patient_pays_on_stripes_page_and_the_clinic_confirms_after_the_webhoo
 
     expect(page.locator("#payment-state")).to_contain_text("Payment received", timeout=10_000)
     assert page.evaluate("window.stillTheSamePage") is True
+    assert axe_violations(page) == []
     shot(page, "patient-paid-on-stripe")
     assert outstanding(invoice) == 0
+
+
+def test_a_package_bought_on_stripes_page_shows_as_awaiting_payment_until_paid(
+    page: Page, clinic: str, stripe_api: FakeStripe
+) -> None:
+    plan = PackagePlan.objects.create(
+        name="Microcurrent face, 7 sessions", sessions=7, price=Decimal("6300.00")
+    )
+    plan.treatments.set([Treatment.objects.get(slug=FACE)])
+    log_in(page, clinic, "patient1")
+    page.goto(f"{clinic}/me/billing/")
+    page.get_by_role("button", name=f"Buy {plan.name}").click()
+    expect(page).to_have_title("Fake Stripe Checkout")
+
+    page.goto(f"{clinic}/me/billing/")  # back without paying
+    packages = page.locator("ul.packages").first
+    expect(packages).to_contain_text(f"{plan.name}: awaiting payment")
+    expect(packages).not_to_contain_text("sessions left")
+    assert axe_violations(page) == []
+
+    payment = Payment.objects.get(invoice=Package.objects.get(plan=plan).invoice)
+    stripe_api.pay(payment.provider_ref)
+    session = stripe_api.sessions[payment.provider_ref]
+    assert send_webhook(clinic, "checkout.session.completed", session) == 200
+    page.reload()
+    expect(packages).to_contain_text(f"{plan.name}: 7 of 7 sessions left")
