@@ -5,11 +5,14 @@ cancels it, once. A package the desk sells with its payment is usable at once.""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -20,7 +23,7 @@ from billing.online import test_checkout_deliver
 from billing.selectors import balance_of, packages_for_session
 from billing.services.packages import package_buy_online, package_sell_paid
 from billing.services.payments import payment_start_online
-from billing.services.unpaid_packages import packages_cancel_unpaid
+from billing.services.unpaid_packages import package_cancel_unpaid, packages_cancel_unpaid
 from clinic.audit import Actor
 from clinic.roles import Role
 from tests.appointments.clinic_setup import at_clinic_now
@@ -195,3 +198,36 @@ def test_a_package_paid_on_stripe_meanwhile_is_left_for_its_webhook(clinic, fake
     assert hook.status_code == 200
     package.refresh_from_db()
     assert package.status == "active" and balance_of(p.pk).owed == 0
+
+
+def test_the_webhook_and_the_sweep_at_the_same_moment_leave_one_consistent_outcome(live_db):
+    """From separate connections: the payment settles and the package is usable, or the
+    package is cancelled and the late event changes nothing; never a paid cancelled
+    package, and the patient owes nothing either way."""
+    p = cleared_patient()
+    package, payment = bought_online(priced_clinic(), p)
+    after_deadline = timezone.now() + timedelta(minutes=31)
+    barrier = threading.Barrier(2)
+
+    def settle() -> None:
+        barrier.wait(timeout=30)
+        test_checkout_deliver(payment, succeeded=True)
+
+    def sweep() -> None:
+        barrier.wait(timeout=30)
+        package_cancel_unpaid(package_id=package.pk, now=after_deadline)
+
+    def run(step) -> None:
+        try:
+            step()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(run, [settle, sweep]))
+    package.refresh_from_db()
+    payment.refresh_from_db()
+    assert (package.status, payment.status) in {("active", "succeeded"), ("cancelled", "failed")}
+    paid_rows = LedgerEntry.objects.filter(patient_id=p.pk, kind="payment").count()
+    assert paid_rows == (1 if payment.status == "succeeded" else 0)
+    assert balance_of(p.pk).owed == 0
