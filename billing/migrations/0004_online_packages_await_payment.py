@@ -3,6 +3,15 @@
 from django.db import migrations, models
 
 
+def resume_test_checkouts(apps, schema_editor):
+    """Payments still waiting on the test provider keep their way back to its page (the
+    path the views used to build); older Stripe intents have no hosted page to resume."""
+    Payment = apps.get_model("billing", "Payment")
+    for payment in Payment.objects.filter(status="pending", provider="test"):
+        payment.checkout_url = f"/me/billing/payments/{payment.pk}/test-checkout/"
+        payment.save(update_fields=["checkout_url"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -34,4 +43,5 @@ class Migration(migrations.Migration):
             model_name='package',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'awaiting'), _negated=True), ('sessions_used', 0), _connector='OR'), name='package_awaiting_unused'),
         ),
+        migrations.RunPython(resume_test_checkouts, migrations.RunPython.noop),
     ]
