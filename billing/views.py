@@ -22,6 +22,8 @@ from clinic.audit import Actor
 from clinic.errors import DomainError
 from clinic.roles import patient_id_of
 
+POLL_SECONDS = 2  # how often the waiting page asks whether the webhook has come
+
 
 def _own_patient_id(request: HttpRequest) -> int:
     patient_id = patient_id_of(request.user)
@@ -53,10 +55,10 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _checkout_of(payment: Payment) -> HttpResponse:
-    """Where the patient confirms with the provider: the test provider's own page; the
-    real provider's page is not built yet (the payment waits for its webhook)."""
-    if payment.provider == "test":
-        return redirect("billing:test-checkout", pk=payment.pk)
+    """Where the patient pays: the provider's page (Stripe's hosted card page, or the test
+    provider's own) while the payment waits for it; else the payment's own page."""
+    if payment.status == PaymentStatus.PENDING and payment.checkout_url:
+        return redirect(payment.checkout_url)
     return redirect("billing:payment", pk=payment.pk)
 
 
@@ -106,9 +108,18 @@ def test_checkout(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def payment_result(request: HttpRequest, pk: int) -> HttpResponse:
-    """Where the provider sends the patient back: paid, declined, or still waiting."""
+    """Where the provider sends the patient back. It says what the signed webhook settled,
+    never what the redirect claims: while the payment waits, HTMX asks again (the state
+    fragment alone) until it is paid or declined."""
     payment = _own_payment(request, pk)
-    return render(request, "billing/payment.html", {"payment": payment})
+    context = {
+        "payment": payment,
+        "cancelled": request.GET.get("cancelled") == "1",
+        "poll_seconds": POLL_SECONDS,
+    }
+    if request.htmx:
+        return render(request, "billing/_payment_state.html", context)
+    return render(request, "billing/payment.html", context)
 
 
 @login_required

@@ -235,6 +235,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # A package bought online and not paid within PACKAGE_ONLINE_PAY_MINUTES is cancelled.
+    "packages-cancel-unpaid": {
+        "task": "billing.tasks.cancel_unpaid_packages",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "idempotency-keys-prune": {
         "task": "appointments.tasks.prune_idempotency_keys",
         "schedule": 3600.0,
@@ -636,6 +642,13 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Another address for Stripe's API (stripe-mock, or a test's local server); empty: Stripe's.
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Minutes a package bought online waits for its payment before housekeeping cancels it.
+PACKAGE_ONLINE_PAY_MINUTES = env.int("PACKAGE_ONLINE_PAY_MINUTES", default=30)
 if DJANGO_ENV == "production" and BILLING_PROVIDER == "stripe":
     STRIPE_SECRET_KEY = required("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = required("STRIPE_WEBHOOK_SECRET", "")
+# Stripe's hosted card page: the patient's "Pay" form is answered with a redirect there,
+# which the browser allows only when CSP's form-action names its origin.
+STRIPE_CHECKOUT_ORIGIN = env.str("STRIPE_CHECKOUT_ORIGIN", default="https://checkout.stripe.com")
+if BILLING_PROVIDER == "stripe":
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(STRIPE_CHECKOUT_ORIGIN)

@@ -115,7 +115,8 @@ def _outstanding(report: MoneyReport) -> None:
 
 def _packages(report: MoneyReport, start: datetime, end: datetime) -> None:
     today = timezone.localdate()
-    sold = Package.objects.filter(sold_at__gte=start, sold_at__lt=end)
+    # A package bought online and cancelled unpaid was never sold (its invoice credited).
+    sold = Package.objects.filter(sold_at__gte=start, sold_at__lt=end).exclude(status="cancelled")
     live = Package.objects.filter(status="active", expires_on__gte=today)
     dead = Package.objects.filter(status="active", expires_on__lt=today)
     totals = sold.aggregate(sessions=Sum("sessions_total"), value=Sum("price"))

@@ -187,6 +187,7 @@ class PaymentOutput(serializers.ModelSerializer):
             "failure_reason",
             "created_at",
             "settled_at",
+            "checkout_url",
             "client_secret",
         ]
 
@@ -221,6 +222,7 @@ class PackageOutput(serializers.ModelSerializer):
             "expires_on",
             "status",
             "sold_at",
+            "pay_by",
         ]
 
 

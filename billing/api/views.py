@@ -134,8 +134,8 @@ class CreditNoteCreate(APIView):
 
 class PaymentCreate(APIView):
     """Pay an invoice: at the desk (cash, card terminal, bank transfer, account credit),
-    or online (the patient or staff; `client_secret` confirms it with the provider, whose
-    signed webhook settles it)."""
+    or online (the patient or staff: the patient pays on the provider's page at
+    `checkout_url`; the provider's signed webhook settles it)."""
 
     permission_classes = [requires(Action.BILLING_VIEW)]
 

@@ -38,6 +38,9 @@ class PackagePlan(models.Model):
 class PackageStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     REFUNDED = "refunded", _("Unused sessions refunded")
+    # Bought online: no session is used from it until the payment settles (by `pay_by`).
+    AWAITING_PAYMENT = "awaiting", _("Awaiting payment")
+    CANCELLED = "cancelled", _("Cancelled: not paid in time")
 
 
 class Package(models.Model):
@@ -55,6 +58,8 @@ class Package(models.Model):
         max_length=10, choices=PackageStatus.choices, default=PackageStatus.ACTIVE
     )
     sold_at = models.DateTimeField(default=timezone.now)
+    # An online purchase not paid by then is cancelled by housekeeping (billing.tasks).
+    pay_by = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["expires_on", "id"]
@@ -62,6 +67,15 @@ class Package(models.Model):
             models.CheckConstraint(
                 name="package_used_within_total",
                 condition=Q(sessions_used__lte=F("sessions_total")),
+            ),
+            models.CheckConstraint(
+                name="package_awaiting_has_deadline",
+                condition=~Q(status="awaiting") | Q(pay_by__isnull=False),
+            ),
+            # Nothing is redeemed from a package before it is paid.
+            models.CheckConstraint(
+                name="package_awaiting_unused",
+                condition=~Q(status="awaiting") | Q(sessions_used=0),
             ),
         ]
 

@@ -37,6 +37,8 @@ class Payment(models.Model):
     provider = models.CharField(max_length=20, blank=True)
     provider_ref = models.CharField(max_length=100, blank=True)
     failure_reason = models.CharField(max_length=300, blank=True)
+    # Online: the provider's page where the patient pays (resumed while still pending).
+    checkout_url = models.CharField(max_length=800, blank=True)
     reference = models.CharField(max_length=100, blank=True)  # terminal slip, bank reference
     created_at = models.DateTimeField(default=timezone.now)
     settled_at = models.DateTimeField(null=True, blank=True)

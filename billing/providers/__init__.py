@@ -11,6 +11,7 @@ from billing.providers.base import (
     PaymentProvider,
     ProviderError,
     ProviderEvent,
+    ReturnUrls,
 )
 from billing.providers.stripe_adapter import StripeProvider
 from billing.providers.test import TestProvider
@@ -21,6 +22,7 @@ __all__ = [
     "PaymentProvider",
     "ProviderError",
     "ProviderEvent",
+    "ReturnUrls",
     "provider",
 ]
 

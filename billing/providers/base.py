@@ -20,8 +20,19 @@ class ProviderError(Exception):
 
 @dataclass(frozen=True)
 class PaymentIntent:
-    reference: str  # the provider's id of the payment
-    client_secret: str  # what the patient's browser confirms the payment with
+    """A payment started with the provider: where the patient pays, and how it is known."""
+
+    reference: str  # the provider's id of the payment (its webhooks name it)
+    redirect_url: str  # the provider's page where the patient pays (the test provider's own)
+    client_secret: str = ""  # for a provider's embedded form; empty with a hosted page
+
+
+@dataclass(frozen=True)
+class ReturnUrls:
+    """Where the provider sends the patient back (absolute URLs of the clinic's pages)."""
+
+    success: str
+    cancel: str
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,12 @@ class ProviderEvent:
 class PaymentProvider(Protocol):
     name: str
 
-    def start(self, payment: Payment) -> PaymentIntent: ...
+    def start(self, payment: Payment, *, back: ReturnUrls) -> PaymentIntent: ...
+
+    def cancel(self, payment: Payment) -> bool:
+        """Close the pending payment's page so it can no longer be paid: True once it is
+        closed, False if the patient paid already (its webhook will settle it)."""
+        ...
 
     def refund(self, payment: Payment, amount: Decimal) -> None: ...
 

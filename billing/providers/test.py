@@ -18,8 +18,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.urls import reverse
 
-from billing.providers.base import BadSignature, PaymentIntent, ProviderEvent
+from billing.providers.base import BadSignature, PaymentIntent, ProviderEvent, ReturnUrls
 
 if TYPE_CHECKING:
     from billing.models import Payment
@@ -42,9 +43,18 @@ class TestProvider:
     name = "test"
     __test__ = False  # not a pytest class
 
-    def start(self, payment: Payment) -> PaymentIntent:
+    def start(self, payment: Payment, *, back: ReturnUrls) -> PaymentIntent:
+        """The test provider's hosted page is the clinic's own (billing.online), which
+        returns to the payment's page itself."""
         reference = f"test_pi_{uuid.uuid4().hex}"
-        return PaymentIntent(reference=reference, client_secret=f"{reference}_secret")
+        return PaymentIntent(
+            reference=reference,
+            redirect_url=reverse("billing:test-checkout", args=[payment.pk]),
+            client_secret=f"{reference}_secret",
+        )
+
+    def cancel(self, payment: Payment) -> bool:
+        return True  # its page refuses a payment that is no longer pending
 
     def refund(self, payment: Payment, amount: Decimal) -> None:
         return None

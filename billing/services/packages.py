@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -38,8 +39,11 @@ def _package_error(message: str, code: str, cls: type = Invalid) -> Exception:
     return cls(message, code=code, fields={"package": [message]})
 
 
-def package_sell_in(actor: Actor, *, patient_id: int, plan: PackagePlan) -> Package:
-    """Inside a transaction holding the patient's lock: the invoice and the package."""
+def package_sell_in(
+    actor: Actor, *, patient_id: int, plan: PackagePlan, pay_by: datetime | None = None
+) -> Package:
+    """Inside a transaction holding the patient's lock: the invoice and the package. With
+    `pay_by` (bought online) it awaits its payment and no session is used before."""
     if not plan.active:
         raise Invalid(_("This package is no longer sold."), fields={"plan": [_("Not on sale.")]})
     invoice = invoice_issue_in(
@@ -56,6 +60,8 @@ def package_sell_in(actor: Actor, *, patient_id: int, plan: PackagePlan) -> Pack
         sessions_total=plan.sessions,
         price=plan.price,
         expires_on=local_date(timezone.now()) + timedelta(days=plan.valid_days),
+        status=PackageStatus.ACTIVE if pay_by is None else PackageStatus.AWAITING_PAYMENT,
+        pay_by=pay_by,
     )
     audit_record(
         actor,
@@ -85,6 +91,12 @@ def _covers(package: Package, appointment: Appointment) -> bool:
 def _check_redeemable(package: Package, appointment: Appointment, on: date) -> None:
     if package.patient_id != appointment.patient_id:
         raise _package_error(_("This package belongs to another patient."), "wrong_patient")
+    if package.status == PackageStatus.AWAITING_PAYMENT:
+        message = _("This package is not paid yet: its sessions are used once it is paid.")
+        raise _package_error(message, "package_unpaid", Conflict)
+    if package.status == PackageStatus.CANCELLED:
+        message = _("This package was cancelled: it was not paid in time.")
+        raise _package_error(message, "package_closed", Conflict)
     if package.status != PackageStatus.ACTIVE:
         raise _package_error(_("This package was refunded."), "package_closed", Conflict)
     if package.expires_on < on:
@@ -257,15 +269,18 @@ def course_book_with_package(*, actor: Actor, plan: PackagePlan, **course: Any) 
 @transaction.atomic(durable=True)
 def package_buy_online(*, actor: Actor, plan: PackagePlan) -> Payment:
     """A patient buys a package online: its invoice, the package and a pending online
-    payment of its price, together; the provider's webhook settles the payment. A declined
-    card leaves the invoice open, to pay again from the patient's page."""
+    payment of its price, together; the provider's webhook settles the payment, and only
+    then is the package usable. A declined card leaves the invoice open, to pay again from
+    the patient's page until PACKAGE_ONLINE_PAY_MINUTES have passed; housekeeping then
+    cancels the package (billing.services.unpaid_packages)."""
     from billing.services.payments import payment_start_online_in  # imports this module
 
     patient_id = patient_id_of(actor.user)
     if patient_id is None:
         raise Forbidden(_("Packages are bought online by patients."), code="forbidden")
     lock_patient(patient_id)
-    package = package_sell_in(actor, patient_id=patient_id, plan=plan)
+    pay_by = timezone.now() + timedelta(minutes=settings.PACKAGE_ONLINE_PAY_MINUTES)
+    package = package_sell_in(actor, patient_id=patient_id, plan=plan, pay_by=pay_by)
     invoice = Invoice.objects.select_for_update().get(pk=package.invoice_id)
     payment, _intent = payment_start_online_in(actor, invoice=invoice, amount=plan.price.amount)
     return payment

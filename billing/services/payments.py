@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,10 +22,11 @@ from billing.models import (
 )
 from billing.money import check_currency, check_positive, money
 from billing.policy import billing_policy
-from billing.providers import PaymentIntent, ProviderError, provider
+from billing.providers import PaymentIntent, ProviderError, ReturnUrls, provider
 from billing.selectors import left_to_pay, refunded_total
 from billing.services.invoices import check_money_role
 from billing.services.ledger import ZERO, ledger_append, ledger_tail, lock_patient
+from billing.services.unpaid_packages import package_activate_if_paid
 from clinic.audit import Actor, audit_record
 from clinic.errors import Conflict, Forbidden, Invalid
 from clinic.roles import Action, can
@@ -79,6 +82,7 @@ def _record_settled(payment: Payment) -> None:
         invoice_id=payment.invoice_id,
         payment=payment,
     )
+    package_activate_if_paid(payment.invoice_id)
 
 
 def payment_take_in(
@@ -165,9 +169,9 @@ def payment_start_online_in(
         provider=provider().name,
         taken_by=actor.user if actor.user.is_authenticated else None,
     )
-    intent = _provider_call(lambda: provider().start(payment))
-    payment.provider_ref = intent.reference
-    payment.save(update_fields=["provider_ref"])
+    intent = _provider_call(lambda: provider().start(payment, back=_return_urls(payment)))
+    payment.provider_ref, payment.checkout_url = intent.reference, intent.redirect_url
+    payment.save(update_fields=["provider_ref", "checkout_url"])
     audit_record(
         actor,
         action="payment.online_start",
@@ -178,6 +182,13 @@ def payment_start_online_in(
         reference=intent.reference,
     )
     return payment, intent
+
+
+def _return_urls(payment: Payment) -> ReturnUrls:
+    """The patient comes back to the payment's own page, which shows what the webhook
+    settled (never what the redirect claims)."""
+    page = settings.CLINIC_BASE_URL.rstrip("/") + reverse("billing:payment", args=[payment.pk])
+    return ReturnUrls(success=page, cancel=f"{page}?cancelled=1")
 
 
 @transaction.atomic(durable=True)

@@ -1,16 +1,14 @@
 """Online payments: the test provider's success, decline and webhook paths, signatures,
-repeated events, and the Stripe adapter's signature check (its SDK, offline)."""
+repeated events, and the Stripe adapter's signature check (its SDK, offline); Stripe's
+hosted page in test_stripe_checkout.py."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-import threading
 import time
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qs
 
 import pytest
 from django.test import override_settings
@@ -143,73 +141,9 @@ def test_the_stripe_adapter_reads_a_signed_event_and_refuses_a_forged_one():
         StripeProvider().verify_webhook(payload.encode(), forged)
 
 
-class _FakeStripe(BaseHTTPRequestHandler):
-    """Stripe's API as its documentation shows it, on a local port: an intent, or the
-    card error Stripe answers with a 402."""
-
-    decline = False
-
-    def do_POST(self) -> None:  # the name http.server calls
-        length = int(self.headers.get("Content-Length", 0))
-        form = parse_qs(self.rfile.read(length).decode())
-        type(self).seen = form
-        if type(self).decline:
-            status, body = (
-                402,
-                {
-                    "error": {
-                        "type": "card_error",
-                        "code": "card_declined",
-                        "message": "Your card was declined.",
-                    }
-                },
-            )
-        else:
-            status, body = (
-                200,
-                {
-                    "id": "pi_local_1",
-                    "object": "payment_intent",
-                    "client_secret": "pi_local_1_secret_x",
-                    "status": "requires_payment_method",
-                    "amount": int(form["amount"][0]),
-                    "currency": form["currency"][0],
-                },
-            )
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def fake_stripe(settings):
-    server = HTTPServer(("127.0.0.1", 0), _FakeStripe)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.BILLING_PROVIDER = "stripe"
-    settings.STRIPE_SECRET_KEY = "sk_test_local"
-    settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_port}"
-    _FakeStripe.decline = False
-    yield _FakeStripe
-    server.shutdown()
-
-
-def test_the_stripe_adapter_creates_a_payment_intent_in_kopiyky(own_invoice, fake_stripe):
-    p, invoice = own_invoice
-    started = start_online(p, invoice, amount="800.00")
-    assert (started["provider"], started["provider_ref"]) == ("stripe", "pi_local_1")
-    assert started["client_secret"] == "pi_local_1_secret_x"
-    assert fake_stripe.seen["amount"] == ["80000"] and fake_stripe.seen["currency"] == ["uah"]
-
-
 def test_a_refusal_by_stripe_is_a_409_and_nothing_is_saved(own_invoice, fake_stripe):
     p, invoice = own_invoice
-    fake_stripe.decline = True
+    fake_stripe.refuse = True
     response = token_api(p.user).post(
         f"/api/invoices/{invoice.pk}/payments/",
         {"method": "online", "amount": "800.00"},

@@ -50,7 +50,7 @@ def test_paying_through_the_test_provider(own):
     assert payment.status == "pending" and payment.amount.amount == Decimal("800.00")
     assert "800.00" in client.get(started["Location"]).text
     done = client.post(started["Location"], {"outcome": "pay"}, follow=True)
-    assert "the payment went through" in done.text
+    assert "Payment received" in done.text
     payment.refresh_from_db()
     assert payment.status == "succeeded" and outstanding(invoice) == 0
     assert balance_of(p.pk).owed == 0
@@ -72,7 +72,10 @@ def test_a_payment_waits_until_the_webhook_confirms_it(own):
     client.post(f"/me/billing/invoices/{invoice.pk}/pay/")
     payment = Payment.objects.get(invoice=invoice)
     page = client.get(f"/me/billing/payments/{payment.pk}/").text
-    assert "Waiting for the payment provider to confirm" in page
+    assert "We are confirming your payment" in page and "Payment received" not in page
+    assert 'hx-trigger="every 2s"' in page  # HTMX asks again until the webhook comes
+    polled = client.get(f"/me/billing/payments/{payment.pk}/", headers={"HX-Request": "true"})
+    assert "We are confirming" in polled.text and "<html" not in polled.text
     resumed = client.post(f"/me/billing/invoices/{invoice.pk}/pay/")  # no second payment
     assert Payment.objects.filter(invoice=invoice).count() == 1
     assert resumed["Location"].endswith(f"/payments/{payment.pk}/test-checkout/")
@@ -85,7 +88,8 @@ def test_a_payment_waits_until_the_webhook_confirms_it(own):
         headers={HEADER: sign(body)},
     )
     assert hook.status_code == 200
-    assert "the payment went through" in client.get(f"/me/billing/payments/{payment.pk}/").text
+    polled = client.get(f"/me/billing/payments/{payment.pk}/", headers={"HX-Request": "true"})
+    assert "Payment received" in polled.text and "hx-trigger" not in polled.text  # stops
     assert client.get(f"/me/billing/payments/{payment.pk}/test-checkout/").status_code == 302
 
 

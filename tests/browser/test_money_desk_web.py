@@ -79,7 +79,7 @@ def test_a_patient_pays_an_invoice_online_after_a_declined_card(page: Page, clin
     expect(page.locator("#payment-state")).to_contain_text("The payment was declined")
     page.get_by_role("button", name="Try again").click()
     page.get_by_role("button", name="Pay", exact=True).click()
-    expect(page.locator("#payment-state")).to_contain_text("the payment went through")
+    expect(page.locator("#payment-state")).to_contain_text("Payment received")
     shot(page, "patient-paid-online")
 
     page.get_by_role("link", name="My invoices and packages").click()

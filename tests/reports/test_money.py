@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from appointments.services import appointment_complete
 from billing.services.checkout import checkout
 from billing.services.invoices import credit_note_issue, invoice_issue
-from billing.services.packages import package_redeem, package_sell
+from billing.services.packages import package_buy_online, package_redeem, package_sell
 from billing.services.payments import payment_take, refund_make
+from billing.services.unpaid_packages import packages_cancel_unpaid
+from clinic.audit import Actor
 from clinic.roles import Role
 from tests.appointments.clinic_setup import at_clinic_now
 from tests.billing.helpers import cleared_patient, desk, line, plan, priced_clinic, session
@@ -78,3 +83,13 @@ def test_the_money_csv_holds_the_same_figures(month):
 @pytest.mark.parametrize("role", [Role.RECEPTION, Role.DERMATOLOGIST])
 def test_only_the_manager_sees_the_money_report(db, role):
     assert client_of(role).get("/reports/money/").status_code == 403
+
+
+def test_a_package_cancelled_unpaid_is_not_counted_as_sold(month):
+    buyer = patient()
+    package_buy_online(actor=Actor(user=buyer.user), plan=plan(month["clinic"], sessions=7))
+    with time_machine.travel(timezone.now() + timedelta(hours=1), tick=False):
+        assert packages_cancel_unpaid() == 1
+    r = client_of(Role.MANAGER).get("/reports/money/").context["r"]
+    assert r.packages["sessions_sold"] == 10  # Anna's package only
+    assert r.revenue == D("10600.00")  # its invoice and its credit note cancel out
