@@ -35,7 +35,8 @@ def _own_patient_id(request: HttpRequest) -> int:
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     patient_id = _own_patient_id(request)
-    invoices = list(selectors.invoice_list(request.user).prefetch_related("payments"))
+    invoices = selectors.with_money_left(selectors.invoice_list(request.user))
+    invoices = list(invoices.prefetch_related("payments"))
     context = {
         "invoices": [(i, selectors.outstanding(i)) for i in invoices],
         "packages": list(selectors.package_list(request.user)),

@@ -3,6 +3,8 @@ invoices and packages; dermatologists and other patients see none of it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
@@ -84,3 +86,35 @@ def test_a_patient_sees_their_invoices_packages_and_sessions_left(clinic):
     assert client.get(f"/me/billing/invoices/{theirs.pk}/receipt.pdf").status_code == 404
     staff_page = staff_client(Role.DERMATOLOGIST).get("/me/billing/")
     assert staff_page.status_code == 403
+
+
+def test_the_invoice_lists_cost_the_same_queries_for_one_invoice_or_six(clinic):
+    """What is left on each invoice comes with the list, not one query per invoice."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing.services.payments import payment_take
+
+    own = cleared_patient()
+    client = Client()
+    client.force_login(own.user)
+    reception = staff_client(Role.RECEPTION)
+    pages = [(client, "/me/billing/"), (reception, f"/desk/patients/{own.pk}/money/")]
+
+    def counts() -> list[int]:
+        found = []
+        for who, url in pages:
+            with CaptureQueriesContext(connection) as ctx:
+                assert who.get(url).status_code == 200
+            found.append(len(ctx))
+        return found
+
+    first = invoice_issue(actor=desk(), patient_id=own.pk, lines=[line("250.00")])
+    payment_take(actor=desk(), invoice=first, method="cash", amount=Decimal("50.00"))
+    counts()  # each user's access facts come into the shared cache on a first request
+    one = counts()
+    for amount in ("100.00", "200.00", "300.00", "400.00", "500.00"):
+        later = invoice_issue(actor=desk(), patient_id=own.pk, lines=[line(amount)])
+        payment_take(actor=desk(), invoice=later, method="card", amount=Decimal("10.00"))
+    assert counts() == one
+    assert "To pay: 1650.00" in client.get("/me/billing/").content.decode()
