@@ -275,6 +275,7 @@ def state_pages(today: date) -> StatePages:
             ("check-in-without-consent", f"/desk/appointments/{anna_visit.pk}/check-in/"),
             ("appointment-checked-in", f"/desk/appointments/{v.checked_in.pk}/"),
             ("appointment-completed", f"/desk/appointments/{v.signed.pk}/"),
+            *_missed_and_cancelled(today),
             ("no-show-confirmation", f"/desk/appointments/{v.booked_today.pk}/no-show/"),
             ("cancel", f"/desk/appointments/{v.booked_today.pk}/cancel/"),
             ("move-dialog", f"/desk/appointments/{v.booked_today.pk}/move/?day={today}"),
@@ -345,6 +346,11 @@ def _after_a_step(today: date, anna: Patient, v: Visits, b: int) -> dict[str, li
         "reception": [
             ("register-with-errors", "/desk/patients/new/", _sent_empty("Register")),
             (
+                "course-warnings-not-confirmed",
+                f"/desk/patients/{anna.pk}/course/?{_course_query(anna, today)}",
+                _sent_empty("Book all sessions"),
+            ),
+            (
                 "cancel-with-errors",
                 f"/desk/appointments/{a}/cancel/",
                 _sent_empty("Cancel the appointment"),
@@ -408,6 +414,31 @@ def _paid_invoice_of(patient_id: int) -> int:
     from billing.models import Payment
 
     return Payment.objects.filter(patient_id=patient_id).order_by("pk").first().invoice_id
+
+
+def _missed_and_cancelled(today: date) -> list[tuple[str, str]]:
+    """Oksana's consultation this morning she missed (undo offered), and one cancelled."""
+    from appointments.services import appointment_cancel
+
+    oksana = Patient.objects.get(pk=_new_patient())
+    consultation = Treatment.objects.get(slug="initial-consultation")
+    booked = [
+        appointment_book(
+            actor=_actor("reception"),
+            patient=oksana,
+            treatment=consultation,
+            start=at(working_day_after(today, 4 + i), 16),
+            practitioner_id=Practitioner.objects.get(user__username="cosmetologist").pk,
+            channel="desk",
+        )
+        for i in range(2)
+    ]
+    missed = _held(booked[0], at(today, 9), Status.NO_SHOW)
+    cancelled = appointment_cancel(actor=_actor("reception"), appointment=booked[1], reason="Ill")
+    return [
+        ("appointment-no-show", f"/desk/appointments/{missed.pk}/"),
+        ("appointment-cancelled", f"/desk/appointments/{cancelled.pk}/"),
+    ]
 
 
 def _new_patient() -> int:
