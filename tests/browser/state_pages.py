@@ -9,14 +9,12 @@ comes from the relative day helpers, so no page depends on the day the tests run
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Page
 
 from appointments.models import Appointment, CancelReason, Device, Practitioner, Room, Status
 from appointments.services import appointment_book
@@ -28,14 +26,13 @@ from chart.services import session_record_create
 from clinic.audit import Actor
 from patients.models import Patient, PhotoPurpose
 from patients.services.photos import photo_consent_set, photo_upload
+from tests.browser import state_steps as steps
 from tests.browser.main_pages import FACE, at, working_day_after
+from tests.browser.state_steps import Step
 from tests.factories import consult, patient, screen
 from tests.messaging.form_helpers import due_form
-from tests.patients.photo_helpers import photo_bytes
+from tests.patients.photo_helpers import photo_bytes, upload_of
 from treatments.models import Treatment
-
-# A page shown after something is done on it (a form sent), as (name, path, step).
-Step = Callable[[Page], None]
 
 
 @dataclass(frozen=True)
@@ -155,15 +152,9 @@ def _photos(bohdan: Patient, v: Visits) -> None:
             patient=bohdan,
             appointment_id=a.pk,
             pose="front",
-            upload=_upload(data),
+            upload=upload_of(data),
             size=len(data),
         )
-
-
-def _upload(data: bytes):
-    from tests.patients.photo_helpers import upload_of
-
-    return upload_of(data)
 
 
 def _stranded_closure(bohdan: Patient, today: date) -> date:
@@ -191,63 +182,6 @@ def _course_query(anna: Patient, today: date) -> str:
         "practitioner": "",
     }
     return urlencode(query, doseq=True)
-
-
-def _closure_over_sessions(day: date) -> Step:
-    """The manager adds a closure over a day with a booked session: the form lists it."""
-
-    def step(page: Page) -> None:
-        page.get_by_label("First closed day").fill(day.isoformat())
-        page.get_by_label("Last closed day").fill(day.isoformat())
-        page.get_by_label("Reason").fill("Burst pipe")
-        page.locator("main form").get_by_role("button", name="Save").click()
-        page.wait_for_selector("#stranded")
-
-    return step
-
-
-EMPTIED = """() => document.querySelectorAll('main form').forEach(form => {
-  form.noValidate = true;
-  form.querySelectorAll('input:not([type=hidden]):not([type=checkbox]):not([type=radio]), textarea')
-    .forEach(field => { field.value = ''; });
-})"""
-
-
-def _sent_empty(button: str) -> Step:
-    """The form sent with its fields emptied (and the browser's own checks off, as for a
-    browser that has none): the page comes back with the server's errors beside them."""
-
-    def step(page: Page) -> None:
-        page.evaluate(EMPTIED)
-        page.locator("main form").get_by_role("button", name=button, exact=True).first.click()
-        page.wait_for_selector(".form-errors")
-
-    return step
-
-
-def _shows_errors(page: Page) -> None:
-    page.wait_for_selector(".form-errors")
-
-
-def _hours_over_a_session(day: date) -> Step:
-    """The clinic's hours cut short on `day`'s weekday, before Anna's 10:30 session."""
-
-    def step(page: Page) -> None:
-        page.locator(f"#id_close_{day.weekday()}").fill("10:00")
-        page.locator("main form").get_by_role("button", name="Save").click()
-        page.wait_for_selector("#stranded")
-
-    return step
-
-
-def _rest_absent(page: Page) -> None:
-    page.get_by_role("button", name="Mark the rest absent").click()
-    page.wait_for_load_state()
-
-
-def _issue_feed(page: Page) -> None:
-    page.locator("main form button[value=issue]").click()  # "Get a (new) feed address"
-    page.wait_for_selector("#feed-url")
 
 
 def state_pages(today: date) -> StatePages:
@@ -344,62 +278,70 @@ def _after_a_step(today: date, anna: Patient, v: Visits, b: int) -> dict[str, li
     a = v.booked_today.pk
     return {
         "reception": [
-            ("register-with-errors", "/desk/patients/new/", _sent_empty("Register")),
+            ("register-with-errors", "/desk/patients/new/", steps.sent_empty("Register")),
             (
                 "course-warnings-not-confirmed",
                 f"/desk/patients/{anna.pk}/course/?{_course_query(anna, today)}",
-                _sent_empty("Book all sessions"),
+                steps.sent_empty("Book all sessions"),
             ),
             (
                 "cancel-with-errors",
                 f"/desk/appointments/{a}/cancel/",
-                _sent_empty("Cancel the appointment"),
+                steps.sent_empty("Cancel the appointment"),
             ),
             (
                 "waitlist-add-with-errors",
                 f"/desk/patients/{b}/waitlist/",
-                _sent_empty("Add to the waitlist"),
+                steps.sent_empty("Add to the waitlist"),
             ),
             (
                 "refund-with-errors",
                 f"/desk/payments/{_payment_of(b)}/refund/",
-                _sent_empty("Refund"),
+                steps.sent_empty("Refund"),
             ),
             (
                 "credit-note-with-errors",
                 f"/desk/invoices/{_paid_invoice_of(b)}/credit-note/",
-                _sent_empty("Issue the credit note"),
+                steps.sent_empty("Issue the credit note"),
             ),
         ],
         "dermatologist": [
-            ("calendar-feed-issued", "/chart/calendar-feed/", _issue_feed),
-            ("consultation-rest-absent", f"/chart/patients/{b}/consultations/new/", _rest_absent),
+            ("calendar-feed-issued", "/chart/calendar-feed/", steps.issue_feed),
+            (
+                "consultation-rest-absent",
+                f"/chart/patients/{b}/consultations/new/",
+                steps.rest_absent,
+            ),
             (
                 "consultation-with-errors",
                 f"/chart/patients/{b}/consultations/new/",
-                _sent_empty("Save as draft"),
+                steps.sent_empty("Save as draft"),
             ),
             (
                 "record-with-errors",
                 f"/chart/appointments/{v.checked_in.pk}/record/",
-                _sent_empty("Save as draft"),
+                steps.sent_empty("Save as draft"),
             ),
         ],
         "manager": [
             (
                 "closure-listing-sessions-to-move",
                 "/manager/closures/new/",
-                _closure_over_sessions(working_day_after(today, 2)),
+                steps.closure_over_sessions(working_day_after(today, 2)),
             ),
-            ("hours-listing-sessions-to-move", "/manager/hours/", _hours_over_a_session(today)),
-            ("closure-with-errors", "/manager/closures/new/", _sent_empty("Save")),
-            ("room-with-errors", "/manager/rooms/new/", _sent_empty("Save")),
-            ("device-with-errors", "/manager/devices/new/", _sent_empty("Save")),
-            ("practitioner-with-errors", "/manager/practitioners/new/", _sent_empty("Save")),
-            ("cancel-reason-with-errors", "/manager/cancel-reasons/new/", _sent_empty("Save")),
-            ("policy-with-errors", "/manager/policy/", _sent_empty("Save")),
-            ("reports-with-a-wrong-range", "/reports/?start=2026-02-30&end=", _shows_errors),
-            ("money-report-with-a-wrong-range", "/reports/money/?start=x&end=", _shows_errors),
+            (
+                "hours-listing-sessions-to-move",
+                "/manager/hours/",
+                steps.hours_over_a_session(today),
+            ),
+            ("closure-with-errors", "/manager/closures/new/", steps.sent_empty("Save")),
+            ("room-with-errors", "/manager/rooms/new/", steps.sent_empty("Save")),
+            ("device-with-errors", "/manager/devices/new/", steps.sent_empty("Save")),
+            ("practitioner-with-errors", "/manager/practitioners/new/", steps.sent_empty("Save")),
+            ("cancel-reason-with-errors", "/manager/cancel-reasons/new/", steps.sent_empty("Save")),
+            ("policy-with-errors", "/manager/policy/", steps.sent_empty("Save")),
+            ("reports-with-a-wrong-range", "/reports/?start=2026-02-30&end=", steps.shows_errors),
+            ("money-report-with-a-wrong-range", "/reports/money/?start=x&end=", steps.shows_errors),
         ],
     }
 

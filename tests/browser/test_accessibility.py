@@ -22,7 +22,8 @@ from tests.browser.main_pages import (
     main_pages,
     signed_in,
 )
-from tests.browser.state_pages import Step, state_pages
+from tests.browser.state_pages import state_pages
+from tests.browser.state_steps import Step
 from tests.patients.photo_helpers import private_files
 
 pytestmark = pytest.mark.browser
