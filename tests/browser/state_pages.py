@@ -280,6 +280,11 @@ def _after_a_step(today: date, anna: Patient, v: Visits, b: int) -> dict[str, li
         "reception": [
             ("register-with-errors", "/desk/patients/new/", steps.sent_empty("Register")),
             (
+                "desk-photo-with-errors",
+                f"/desk/patients/{b}/photos/",
+                steps.sent_empty("Save the photo"),
+            ),
+            (
                 "course-warnings-not-confirmed",
                 f"/desk/patients/{anna.pk}/course/?{_course_query(anna, today)}",
                 steps.sent_empty("Book all sessions"),
@@ -307,6 +312,11 @@ def _after_a_step(today: date, anna: Patient, v: Visits, b: int) -> dict[str, li
         ],
         "dermatologist": [
             ("calendar-feed-issued", "/chart/calendar-feed/", steps.issue_feed),
+            (
+                "chart-photo-with-errors",
+                f"/chart/patients/{b}/photos/",
+                steps.sent_empty("Save the photo"),
+            ),
             (
                 "consultation-rest-absent",
                 f"/chart/patients/{b}/consultations/new/",
