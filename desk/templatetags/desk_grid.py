@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from appointments.calendar import zone
-from desk.grid import Booking, Cell, DayGrid
+from desk.grid import ROW_SECONDS, Booking, Cell, DayGrid
 
 register = template.Library()
 
@@ -65,6 +65,15 @@ def _free_cell(cell: Cell, links: _Links) -> str:
     )
 
 
+def _row_header(grid: DayGrid, n: int, label: str) -> str:
+    """The time shown on the hour and half hour; the quarter rows' time is there for
+    screen readers only (a row header must not be empty)."""
+    if label:
+        return label
+    at = datetime.fromtimestamp(grid.lo + n * ROW_SECONDS, tz=zone())
+    return f'<span class="visually-hidden">{at:%H:%M}</span>'
+
+
 @register.simple_tag
 def day_grid_rows(
     grid: DayGrid, appt_prefix: str, patient_prefix: str, book_url: str = ""
@@ -79,8 +88,8 @@ def day_grid_rows(
         escape(_("Drag to another free time to move it")),
     )
     out: list[str] = []
-    for row in grid.rows:
-        out.append(f'<tr><th scope="row" class="t">{row.label}</th>')
+    for n, row in enumerate(grid.rows):
+        out.append(f'<tr><th scope="row" class="t">{_row_header(grid, n, row.label)}</th>')
         for cell in row.cells:
             if cell.booking is not None:
                 out.append(_booking_cell(cell.booking, cell, links))

@@ -295,3 +295,13 @@ def test_signing_cleared_without_a_questionnaire_asks_the_dermatologist_to_recor
     signed = derm.post(url, {**consultation_form(), "sign": "1", "record_screening": "on"})
     assert signed.status_code == 302
     assert Consultation.objects.get(patient=p).is_signed and p.screenings.count() == 1
+
+
+def test_a_consultations_heading_follows_the_pages_headings(clinic, derm):
+    """Alone on its page under the h1 it is an h2; in the patient's chart, under the
+    section's h2, an h3 (axe's heading-order)."""
+    c = cleared_patient().consultations.get()
+    alone = derm.get(f"/chart/consultations/{c.pk}/").content.decode()
+    assert f'<h2 id="consultation-{c.pk}"' in alone and "<h3" not in alone
+    chart = derm.get(f"/chart/patients/{c.patient_id}/").content.decode()
+    assert f'<h3 id="consultation-{c.pk}"' in chart

@@ -70,6 +70,17 @@ def test_the_day_page_shows_who_is_where_with_free_and_closed_time(clinic, recep
     assert f"Dr 0 · {room}" in by_device.decode()
 
 
+def test_every_row_has_its_time_the_quarter_hours_for_screen_readers_only(clinic, reception):
+    """A row header is never empty (axe's empty-table-header): 07:00 and 07:30 are shown,
+    07:15 and 07:45 are read out only."""
+    day = days_ahead(2)
+    page = reception.get("/desk/", {"day": day.isoformat()}).content.decode()
+    assert '<th scope="row" class="t"></th>' not in page
+    assert '<th scope="row" class="t">07:30</th>' in page
+    hidden = '<th scope="row" class="t"><span class="visually-hidden">{}</span></th>'
+    assert hidden.format("07:15") in page and hidden.format("07:45") in page
+
+
 def test_every_row_is_covered_once_in_every_column(clinic):
     for n in range(3):
         book(cleared_patient(), clinic.face, local(days_ahead(2), 9 + n * 2))
