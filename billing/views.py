@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -39,6 +40,8 @@ def mine(request: HttpRequest) -> HttpResponse:
         "packages": list(selectors.package_list(request.user)),
         "balance": selectors.balance_of(patient_id),
         "plans": list(selectors.plans_on_sale()),
+        "deposits": list(selectors.deposits_of(request.user, patient_id)),
+        "now": timezone.now(),
     }
     return render(request, "billing/mine.html", context)
 
@@ -67,6 +70,9 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
     provider is resumed rather than doubled."""
     _own_patient_id(request)
     invoice = selectors.invoice_get_for(request.user, pk)
+    deposit = selectors.deposit_for_invoice(invoice.pk)
+    if selectors.deposit_lapsed(deposit, timezone.now()):
+        return render(request, "billing/deposit_lapsed.html", {"deposit": deposit}, status=409)
     waiting = invoice.payments.filter(method=Method.ONLINE, status=PaymentStatus.PENDING).first()
     if waiting is not None:
         return _checkout_of(waiting)
@@ -108,7 +114,8 @@ def test_checkout(request: HttpRequest, pk: int) -> HttpResponse:
 def payment_result(request: HttpRequest, pk: int) -> HttpResponse:
     """Where the provider sends the patient back: paid, declined, or still waiting."""
     payment = _own_payment(request, pk)
-    return render(request, "billing/payment.html", {"payment": payment})
+    context = {"payment": payment, "deposit": selectors.deposit_for_invoice(payment.invoice_id)}
+    return render(request, "billing/payment.html", context)
 
 
 @login_required

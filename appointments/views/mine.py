@@ -26,6 +26,7 @@ from appointments.selectors import (
     offer_get_for,
 )
 from appointments.services import waitlist
+from appointments.services.prepayment import prepayment_paid
 from appointments.views.booking import conflict_message
 from appointments.views.picker import offered, picker_context, render_picker, unavailable
 from clinic.audit import Actor
@@ -96,7 +97,12 @@ def cancel(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your appointment is cancelled."))
         return redirect("appointments:mine")
-    return render(request, "appointments/cancel.html", {"appointment": appointment, **_policy()})
+    context = {
+        "appointment": appointment,
+        "deposit": prepayment_paid(appointment, timezone.now()),  # refunded or kept?
+        **_policy(),
+    }
+    return render(request, "appointments/cancel.html", context)
 
 
 def _move_urls(appointment: Appointment) -> dict[str, str]:
