@@ -101,7 +101,7 @@ class Treatment(models.Model):
         _("deposit amount"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     deposit_percent = models.PositiveSmallIntegerField(
-        _("deposit (% of the price)"),
+        _("deposit (percentage of the price)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],

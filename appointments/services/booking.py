@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments import events
-from appointments.calendar import locked_calendar_config
+from appointments.calendar import calendar_config, locked_calendar_config
 from appointments.events import Move
 from appointments.models import Appointment, Channel, Course, Status
 from appointments.policy import check_change_allowed
@@ -58,7 +58,10 @@ def appointment_book(
     staff = is_staff_member(actor.user)
     quote = None
     if prepayment and not staff and course is None:
-        quote = prepayment_quote(patient=patient, treatment=treatment, now=now)
+        # As committed (the caller may hold this process's snapshot, older than a change
+        # of the deposit rule saved on another host).
+        committed = calendar_config().treatments.get(treatment.id, treatment)
+        quote = prepayment_quote(patient=patient, treatment=committed, now=now)
     minutes = quote.minutes if quote else 0
     return place_and_insert(
         booked_by=actor.user if actor.user.is_authenticated else None,

@@ -51,6 +51,7 @@ from billing.services.invoices import LineInput, credit_note_in, invoice_issue_i
 from billing.services.ledger import lock_patient
 from billing.services.payments import payment_start_online_in, refund_in
 from clinic.audit import Actor, audit_record
+from clinic.errors import Conflict
 from patients.models import Patient
 from treatments.models import Treatment
 
@@ -104,6 +105,11 @@ def deposit_open(*, appointment: Appointment, now: datetime) -> PrepaymentDue:
     """In the booking's transaction: the deposit's invoice, the row, and the online
     payment started with the provider (a provider refusal undoes the booking too)."""
     amount = deposit_amount_for(appointment.patient, appointment.treatment)
+    if amount <= 0:  # the rule changed between the quote and this transaction
+        raise Conflict(
+            _("The deposit for this treatment has just changed: please book again."),
+            code="deposit_changed",
+        )
     actor = _actor_of(appointment)
     lock_patient(appointment.patient_id)
     invoice = invoice_issue_in(
