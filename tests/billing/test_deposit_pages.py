@@ -107,6 +107,20 @@ def test_paying_a_lapsed_holds_invoice_is_a_409_page_and_saves_nothing(clinic):
     assert (Payment.objects.count(), LedgerEntry.objects.count()) == (payments, rows)
 
 
+def test_a_payment_after_the_hold_lapsed_says_it_was_refunded(clinic):
+    p = cleared_patient()
+    client = logged_in(p)
+    held = book_online(clinic, p)
+    payment = waiting_payment(held)
+    with time_machine.travel(after_hold(held)):
+        page = client.post(
+            f"/me/billing/payments/{payment.pk}/test-checkout/", {"outcome": "pay"}, follow=True
+        ).text
+    assert "had lapsed before the payment arrived" in page
+    held.refresh_from_db()
+    assert held.status == Status.RELEASED and deposit_of(held).status == "refunded"
+
+
 @pytest.mark.parametrize(
     ("refund_to", "words"),
     [("method", "will be refunded the way you paid it"), ("credit", "to your account credit")],
