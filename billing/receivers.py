@@ -17,6 +17,8 @@ from billing.policy import billing_policy
 from billing.services import deposits, fees, packages
 from billing.signals import payment_settled
 
+CLINIC_CANCELLED = "clinic"  # the cancel reason seeded by appointments' migration 0009
+
 
 def _completed(sender: Any, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
     packages.redeem_for(appointment, RedemptionReason.COMPLETED)
@@ -41,7 +43,11 @@ def _cancelled(sender: Any, *, appointment: Appointment, now: datetime, **kwargs
     clinic caused inside the cutoff is given back at the desk (package refund) by hand."""
     cutoff = timedelta(hours=calendar_config().policy.patient_cancel_cutoff_hours)
     late = appointment.start - now < cutoff
-    deposits.deposit_on_cancel(appointment, late=late, now=now)  # in time: refunded
+    # A deposit is kept only when the patient cancelled late, never when the clinic did.
+    by_clinic = appointment.cancel_reason_id is not None and (
+        appointment.cancel_reason.code == CLINIC_CANCELLED
+    )
+    deposits.deposit_on_cancel(appointment, late=late and not by_clinic, now=now)
     if not late:
         return
     if billing_policy().late_cancel_redeems_session:

@@ -117,18 +117,11 @@ def outstanding(invoice: Invoice) -> Decimal:
 def packages_for_session(appointment) -> QuerySet[Package]:
     """The patient's packages that could pay for this session: active, not expired on its
     day, with sessions left, covering its treatment; soonest to expire first."""
-    from django.db.models import F
-
     from appointments.calendar import local_date
 
+    day = local_date(appointment.start)
     return (
-        Package.objects.filter(
-            patient_id=appointment.patient_id,
-            status="active",
-            expires_on__gte=local_date(appointment.start),
-            sessions_used__lt=F("sessions_total"),
-            plan__treatments=appointment.treatment_id,
-        )
+        packages_covering(appointment.patient_id, appointment.treatment_id, day)
         .select_related("plan")
         .order_by("expires_on", "id")
     )

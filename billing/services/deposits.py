@@ -315,6 +315,7 @@ def deposit_on_no_show(appointment: Appointment, *, now: datetime) -> None:
 
 def deposit_on_no_show_undone(appointment: Appointment, *, now: datetime) -> None:
     """The patient came after all: the deposit counts at checkout again."""
+    lock_patient(appointment.patient_id)
     deposit = _locked_deposit(appointment=appointment, status=DepositStatus.KEPT)
     if deposit is not None:
         _close(deposit, DepositStatus.PAID, now, _system(), reason="no_show_undone")

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from appointments.models import Appointment, Status
+from appointments.models import Appointment, CancelReason, Status
 from appointments.services import (
     appointment_book,
     appointment_cancel,
@@ -247,6 +247,15 @@ def test_a_cancel_inside_the_cutoff_keeps_the_deposit(clinic):
         appointment_cancel(actor=desk(), appointment=visit, reason="called late")
     assert deposit_of(visit).status == "kept" and not Refund.objects.exists()
     assert balance_of(p.pk).owed == 0
+
+
+def test_the_clinic_cancelling_late_refunds_the_deposit(clinic):
+    p = cleared_patient()
+    visit = booked_and_paid(clinic, p)
+    closed = CancelReason.objects.get(code="clinic")
+    with time_machine.travel(visit.start - timedelta(hours=2)):
+        appointment_cancel(actor=desk(), appointment=visit, reason_id=closed.pk)
+    assert deposit_of(visit).status == "refunded" and Refund.objects.get().to == "method"
 
 
 def test_a_cancel_in_time_refunds_the_deposit_to_the_method(clinic):
