@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,7 @@ class BillingPolicy(models.Model):
 
     deposit_hold_minutes = models.PositiveSmallIntegerField(
         default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(1440)],
         help_text=_("An online booking with a deposit keeps its time this long for the payment."),
     )
     deposit_refund_to = models.CharField(

@@ -289,3 +289,15 @@ def test_checkout_counts_the_paid_deposit_against_the_price(clinic):
     assert result.payment.amount.amount == D("900.00")
     assert deposit_of(visit).status == "used"
     assert balance_of(p.pk).owed == 0
+
+
+@pytest.mark.parametrize("minutes", [0, 1441])
+def test_the_hold_minutes_outside_a_day_are_refused_by_the_form_check_and_the_database(minutes):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(ValidationError) as refused:
+        BillingPolicy(deposit_hold_minutes=minutes).full_clean()
+    assert "deposit_hold_minutes" in refused.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BillingPolicy.objects.create(deposit_hold_minutes=minutes)
