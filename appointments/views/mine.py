@@ -26,7 +26,7 @@ from appointments.selectors import (
     offer_get_for,
 )
 from appointments.services import waitlist
-from appointments.services.prepayment import prepayment_paid
+from appointments.services.prepayment import prepayment_due, prepayment_paid
 from appointments.views.booking import conflict_message
 from appointments.views.picker import offered, picker_context, render_picker, unavailable
 from clinic.audit import Actor
@@ -65,7 +65,14 @@ def my_appointments(request: HttpRequest, patient: Patient) -> HttpResponse:
     needs_consent = any(a.treatment.requires_device for a, _ok in upcoming) and not (
         consent_is_current(patient)
     )
+    # Online bookings still waiting for their deposit: where to pay before the hold lapses.
+    awaiting = [
+        (a, due)
+        for a in appointment_list_for(request.user).filter(status=Status.HELD, held_until__gt=now)
+        if (due := prepayment_due(a)) is not None
+    ]
     context = {
+        "awaiting_deposit": awaiting,
         "upcoming": upcoming,
         "past": past,
         "needs_consent": needs_consent,

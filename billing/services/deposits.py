@@ -143,9 +143,8 @@ def _due(
         payment_id=payment.pk if payment else None,
         provider=payment.provider if payment else "",
         client_secret=secret,
-        pay_url=payment_page_url(payment)
-        if payment
-        else reverse("billing:pay", args=[deposit.invoice_id]),
+        # No payment waiting (the last was declined): the money page's "Pay" starts one.
+        pay_url=payment_page_url(payment) if payment else reverse("billing:mine"),
     )
 
 

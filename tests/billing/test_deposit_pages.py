@@ -80,6 +80,20 @@ def test_a_declined_card_keeps_the_hold_and_try_again_pays(clinic):
     assert held.status == Status.BOOKED
 
 
+def test_my_appointments_shows_a_hold_waiting_for_its_deposit_and_where_to_pay(clinic):
+    p = cleared_patient()
+    client = logged_in(p)
+    held = book_online(clinic, p)
+    payment = waiting_payment(held)
+    page = client.get("/me/appointments/").text
+    assert f'id="awaiting-deposit-{held.pk}"' in page and "300.00 UAH to book it" in page
+    assert f"/me/billing/payments/{payment.pk}/test-checkout/" in page
+    pay(held, succeeded=False)  # declined: the money page's Pay starts another
+    assert 'href="/me/billing/"' in client.get("/me/appointments/").text
+    with time_machine.travel(after_hold(held)):
+        assert "awaiting-deposit" not in client.get("/me/appointments/").text
+
+
 def test_my_billing_lists_the_deposit_with_its_state(clinic):
     p = cleared_patient()
     client = logged_in(p)
