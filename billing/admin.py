@@ -4,7 +4,7 @@ written by the services only, and shown read-only here."""
 
 from django.contrib import admin
 
-from billing.models import BillingPolicy, Invoice, LedgerEntry, PackagePlan
+from billing.models import BillingPolicy, Deposit, Invoice, LedgerEntry, PackagePlan
 
 
 @admin.register(PackagePlan)
@@ -46,3 +46,9 @@ class InvoiceAdmin(ReadOnlyAdmin):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["patient", "seq", "kind", "owed_change", "owed_after", "credit_after", "at"]
+
+
+@admin.register(Deposit)
+class DepositAdmin(ReadOnlyAdmin):
+    list_display = ["appointment", "patient", "amount", "status", "invoice", "created_at"]
+    list_filter = ["status"]

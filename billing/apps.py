@@ -7,9 +7,12 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
+        from appointments.services.prepayment import register_prepayment_taker
         from billing import receipts, receivers
+        from billing.services.deposits import DepositTaker
         from messaging.compose import register_attachments
         from messaging.models import MessageKind
 
         receivers.connect()
+        register_prepayment_taker(DepositTaker())
         register_attachments(MessageKind.RECEIPT, receipts.receipt_attachments)

@@ -12,6 +12,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from billing.models import (
+    Deposit,
+    DepositStatus,
     Invoice,
     LedgerEntry,
     Package,
@@ -160,18 +162,11 @@ def left_to_pay(invoice: Invoice) -> Decimal:
 def packages_for_session(appointment) -> QuerySet[Package]:
     """The patient's packages that could pay for this session: active, not expired on its
     day, with sessions left, covering its treatment; soonest to expire first."""
-    from django.db.models import F
-
     from appointments.calendar import local_date
 
+    day = local_date(appointment.start)
     return (
-        Package.objects.filter(
-            patient_id=appointment.patient_id,
-            status="active",
-            expires_on__gte=local_date(appointment.start),
-            sessions_used__lt=F("sessions_total"),
-            plan__treatments=appointment.treatment_id,
-        )
+        packages_covering(appointment.patient_id, appointment.treatment_id, day)
         .select_related("plan")
         .order_by("expires_on", "id")
     )
@@ -207,3 +202,70 @@ def packages_of(user, patient_id: int) -> QuerySet[Package]:
 
 def plans_on_sale() -> QuerySet[PackagePlan]:
     return PackagePlan.objects.filter(active=True).prefetch_related("treatments")
+
+
+def packages_covering(patient_id: int, treatment_id: int, day) -> QuerySet[Package]:
+    """Active packages of the patient, valid on `day` with sessions left, for the treatment."""
+    from django.db.models import F
+
+    return Package.objects.filter(
+        patient_id=patient_id,
+        status="active",
+        expires_on__gte=day,
+        sessions_used__lt=F("sessions_total"),
+        plan__treatments=treatment_id,
+    )
+
+
+def deposit_payable(appointment_id: int, now) -> Deposit | None:
+    """The unpaid deposit of a hold that still lives (None once paid, lapsed or closed)."""
+    return (
+        Deposit.objects.select_related("invoice", "appointment")
+        .filter(
+            appointment_id=appointment_id,
+            status=DepositStatus.AWAITING,
+            appointment__status="held",
+            appointment__held_until__gt=now,
+        )
+        .first()
+    )
+
+
+def deposit_of(appointment_id: int) -> Deposit | None:
+    return Deposit.objects.select_related("invoice").filter(appointment_id=appointment_id).first()
+
+
+def deposits_of(user, patient_id: int) -> QuerySet[Deposit]:
+    """The patient's deposits as `user` may see them (the patient's money page)."""
+    return (
+        _scoped(Deposit.objects.filter(patient_id=patient_id), user)
+        .select_related("invoice", "appointment__treatment")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def deposit_for_invoice(invoice_id: int) -> Deposit | None:
+    return (
+        Deposit.objects.select_related("appointment__treatment")
+        .filter(invoice_id=invoice_id)
+        .first()
+    )
+
+
+def deposit_lapsed(deposit: Deposit | None, now) -> bool:
+    """A deposit that can no longer be paid: its hold lapsed or was released unpaid."""
+    if deposit is None or deposit.status not in (DepositStatus.AWAITING, DepositStatus.LAPSED):
+        return False
+    held = deposit.appointment
+    return deposit.status == DepositStatus.LAPSED or not (
+        held.status == "held" and held.held_until is not None and held.held_until > now
+    )
+
+
+def deposit_paid_for(appointment_id: int) -> Deposit | None:
+    """The paid deposit checkout will count against the visit's price."""
+    return (
+        Deposit.objects.select_related("invoice")
+        .filter(appointment_id=appointment_id, status=DepositStatus.PAID)
+        .first()
+    )

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -42,6 +43,8 @@ def mine(request: HttpRequest) -> HttpResponse:
         "packages": list(selectors.package_list(request.user)),
         "balance": selectors.balance_of(patient_id),
         "plans": list(selectors.plans_on_sale()),
+        "deposits": list(selectors.deposits_of(request.user, patient_id)),
+        "now": timezone.now(),
     }
     return render(request, "billing/mine.html", context)
 
@@ -70,6 +73,9 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
     provider is resumed rather than doubled."""
     _own_patient_id(request)
     invoice = selectors.invoice_get_for(request.user, pk)
+    deposit = selectors.deposit_for_invoice(invoice.pk)
+    if selectors.deposit_lapsed(deposit, timezone.now()):
+        return render(request, "billing/deposit_lapsed.html", {"deposit": deposit}, status=409)
     waiting = invoice.payments.filter(method=Method.ONLINE, status=PaymentStatus.PENDING).first()
     if waiting is not None:
         return _checkout_of(waiting)
@@ -115,6 +121,7 @@ def payment_result(request: HttpRequest, pk: int) -> HttpResponse:
     payment = _own_payment(request, pk)
     context = {
         "payment": payment,
+        "deposit": selectors.deposit_for_invoice(payment.invoice_id),
         "cancelled": request.GET.get("cancelled") == "1",
         "poll_seconds": POLL_SECONDS,
     }

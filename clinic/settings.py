@@ -241,6 +241,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # An online booking's deposit whose hold lapsed unpaid: its invoice is credited.
+    "deposits-void-lapsed": {
+        "task": "billing.tasks.void_lapsed_deposits",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "idempotency-keys-prune": {
         "task": "appointments.tasks.prune_idempotency_keys",
         "schedule": 3600.0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -14,7 +15,7 @@ from appointments.services.closures import REASON_MAX, ClosureInput
 from appointments.services.configuration import practitioner_candidates
 from clinic.forms import CheckedForm
 from patients.forms import DateInput
-from treatments.models import Treatment
+from treatments.models import DepositKind, Treatment
 
 
 class ClosureForm(CheckedForm):
@@ -275,3 +276,48 @@ class PriceForm(CheckedForm):
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["price"].label = _("Price (%(currency)s)") % {"currency": currency}
+
+
+class DepositRuleForm(CheckedForm):
+    """A treatment's deposit for online bookings (field names as the service's errors)."""
+
+    deposit_kind = forms.ChoiceField(
+        label=_("Deposit"), choices=DepositKind.choices, widget=forms.RadioSelect
+    )
+    deposit_amount = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+        error_messages={
+            "min_value": _("A deposit amount is more than zero."),
+            "max_digits": _("Give the amount in the clinic's currency with at most two decimals."),
+            "max_decimal_places": _(
+                "Give the amount in the clinic's currency with at most two decimals."
+            ),
+            "max_whole_digits": _(
+                "Give the amount in the clinic's currency with at most two decimals."
+            ),
+            "invalid": _("Enter the amount as a number, for example 300 or 300.50."),
+        },
+    )
+    deposit_percent = forms.IntegerField(
+        label=_("Percentage of the price"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        error_messages={
+            "min_value": _("A deposit percentage is from 1 to 100."),
+            "max_value": _("A deposit percentage is from 1 to 100."),
+            "invalid": _("Enter a whole number from 1 to 100."),
+        },
+    )
+    deposit_first_visit_only = forms.BooleanField(
+        label=_("Only on a patient's first visit"),
+        required=False,
+        help_text=_("Patients who have been to the clinic book without a deposit."),
+    )
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["deposit_amount"].label = _("Amount (%(currency)s)") % {"currency": currency}

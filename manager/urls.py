@@ -15,6 +15,7 @@ urlpatterns = [
     path("closures/<int:pk>/delete/", closures.closure_remove, name="closure-delete"),
     path("prices/", prices.prices, name="prices"),
     path("prices/<int:pk>/", prices.price_edit, name="price"),
+    path("prices/<int:pk>/deposit/", prices.deposit_edit, name="deposit"),
     path("resources/", resources.resources, name="resources"),
     path("rooms/new/", resources.room_edit, name="room-new"),
     path("rooms/<int:pk>/", resources.room_edit, name="room"),

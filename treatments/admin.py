@@ -15,6 +15,7 @@ class TreatmentAdmin(admin.ModelAdmin):
         "course_sessions_max",
         "min_sessions_per_week",
         "recall_after_days",
+        "deposit_kind",
         "is_active",
     ]
     list_editable = ["price", "recall_after_days", "is_active"]

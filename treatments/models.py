@@ -6,11 +6,16 @@ Everything here comes from the two seed texts (treatments/seeds/, copies of
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from treatments.deposits import deposit_rule_problems
 
 # Seed 003: above 1500 uA "nothing happens in the cells or the processes can even slow
 # down", so 1500 uA and more is outside microcurrent therapy altogether.
@@ -34,6 +39,12 @@ AREA_INCLUDES: dict[str, frozenset[str]] = {
     BodyArea.NECK: frozenset({BodyArea.NECK}),
     BodyArea.BODY: frozenset({BodyArea.BODY}),
 }
+
+
+class DepositKind(models.TextChoices):
+    NONE = "none", _("No deposit")
+    AMOUNT = "amount", _("A fixed amount")
+    PERCENT = "percent", _("A percentage of the price")
 
 
 class Treatment(models.Model):
@@ -80,6 +91,26 @@ class Treatment(models.Model):
             "session (for example 90). Empty: no recall."
         ),
     )
+    # Online bookings by patients wait for this deposit before they are booked (billing
+    # takes it; staff bookings at the desk never wait). The checks below keep the values
+    # consistent with the kind, whoever writes them.
+    deposit_kind = models.CharField(
+        _("deposit"), max_length=8, choices=DepositKind.choices, default=DepositKind.NONE
+    )
+    deposit_amount = models.DecimalField(
+        _("deposit amount"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    deposit_percent = models.PositiveSmallIntegerField(
+        _("deposit (percentage of the price)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    deposit_first_visit_only = models.BooleanField(
+        _("only on a patient's first visit"),
+        default=False,
+        help_text=_("Ask the deposit only of patients who have not been to the clinic yet."),
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
     indications = models.ManyToManyField("Indication", related_name="treatments", blank=True)
@@ -109,6 +140,19 @@ class Treatment(models.Model):
                 | Q(recall_after_days__gte=1, recall_after_days__lte=3650),
             ),
             models.CheckConstraint(
+                name="treatment_deposit_matches_kind",
+                condition=Q(
+                    deposit_kind="none", deposit_amount__isnull=True, deposit_percent__isnull=True
+                )
+                | Q(deposit_kind="amount", deposit_amount__gt=0, deposit_percent__isnull=True)
+                | Q(
+                    deposit_kind="percent",
+                    deposit_percent__gte=1,
+                    deposit_percent__lte=100,
+                    deposit_amount__isnull=True,
+                ),
+            ),
+            models.CheckConstraint(
                 name="treatment_device_has_area",
                 condition=Q(requires_device=False) | ~Q(body_area=""),
             ),
@@ -123,6 +167,25 @@ class Treatment(models.Model):
     @property
     def treated_areas(self) -> frozenset[str]:
         return AREA_INCLUDES.get(self.body_area, frozenset())
+
+    def clean(self) -> None:
+        """The admin's check of the deposit rule (the database holds the same)."""
+        problems = deposit_rule_problems(
+            self.deposit_kind, self.deposit_amount, self.deposit_percent
+        )
+        if problems:
+            raise ValidationError(problems)
+
+    @property
+    def deposit(self) -> Decimal:
+        """The deposit an online booking asks (0: none): never more than the price."""
+        if self.deposit_kind == DepositKind.AMOUNT and self.deposit_amount:
+            wanted = self.deposit_amount
+        elif self.deposit_kind == DepositKind.PERCENT and self.deposit_percent:
+            wanted = Decimal(self.price) * self.deposit_percent / 100
+        else:
+            return Decimal("0.00")
+        return min(wanted, Decimal(self.price)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
     @property
     def course_label(self) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Container
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments.calendar import CalendarConfig, calendar_config, calendar_snapshot
 from appointments.models import Appointment, Status
+from appointments.services.prepayment import prepayment_due
 from clinic.api import IdField, StrictSerializer
 
 
@@ -184,3 +186,34 @@ class AppointmentOutput(serializers.ModelSerializer):
 
     def get_device_name(self, a: Appointment) -> str | None:
         return self._name("device", a.device_id)
+
+
+class PrepaymentDueOutput(serializers.Serializer):
+    """The deposit that keeps a held online booking: pay it before `held_until`."""
+
+    invoice = serializers.IntegerField(source="invoice_id")
+    invoice_number = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
+    currency = serializers.CharField()
+    held_until = serializers.DateTimeField()
+    payment = serializers.IntegerField(source="payment_id", allow_null=True)
+    provider = serializers.CharField()
+    client_secret = serializers.CharField(
+        help_text="What the patient's browser confirms the payment with (the provider's)."
+    )
+    pay_url = serializers.CharField(help_text="The page where the patient pays it.")
+
+
+class BookedOutput(AppointmentOutput):
+    """A new booking. A patient's online booking of a treatment with a deposit is `held`
+    until the deposit is paid, and carries `deposit`: pay it online before `held_until`."""
+
+    deposit = serializers.SerializerMethodField()
+
+    class Meta(AppointmentOutput.Meta):
+        fields = [*AppointmentOutput.Meta.fields, "held_until", "deposit"]
+
+    @extend_schema_field(PrepaymentDueOutput(allow_null=True))
+    def get_deposit(self, a: Appointment) -> dict | None:
+        due = prepayment_due(a) if a.status == Status.HELD else None
+        return PrepaymentDueOutput(due).data if due is not None else None

@@ -18,6 +18,7 @@ from appointments.api.serializers import (
     AppointmentOutput,
     AvailabilityOutput,
     AvailabilityQuery,
+    BookedOutput,
     BookInput,
     CancelInput,
     CancelReasonOutput,
@@ -147,7 +148,7 @@ class AppointmentListCreate(generics.ListAPIView):
 
     @extend_schema(
         request=BookInput,
-        responses={201: AppointmentOutput},
+        responses={201: BookedOutput},
         parameters=[
             OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)
         ],
@@ -172,7 +173,8 @@ class AppointmentListCreate(generics.ListAPIView):
                 device_id=data.get("device"),
                 channel=_channel(request),
             )
-            return Response(AppointmentOutput(appointment).data, status=status.HTTP_201_CREATED)
+            # A patient's booking with a deposit is held: `deposit` says what to pay.
+            return Response(BookedOutput(appointment).data, status=status.HTTP_201_CREATED)
 
         return idempotency.idempotent(request, book)
 

@@ -8,7 +8,7 @@ practitioner or patient was taken, it is a 409.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments import events
-from appointments.calendar import locked_calendar_config
+from appointments.calendar import calendar_config, locked_calendar_config
 from appointments.events import Move
 from appointments.models import Appointment, Channel, Course, Status
 from appointments.policy import check_change_allowed
 from appointments.services import rules
 from appointments.services.holds import hold_release_lapsed, hold_release_lapsed_near
+from appointments.services.prepayment import prepayment_open, prepayment_quote
 from clinic.audit import Actor
 from clinic.errors import Conflict, Forbidden, Invalid
 from clinic.roles import Action, can, is_staff_member
@@ -44,13 +45,27 @@ def appointment_book(
     channel: str = Channel.API,
     course: Course | None = None,
     now: datetime | None = None,
+    prepayment: bool = True,
 ) -> Appointment:
-    """Book one session. Raises Invalid (400), NotCleared (403) or Conflict (409)."""
+    """Book one session. Raises Invalid (400), NotCleared (403) or Conflict (409).
+
+    A patient's own booking of a treatment that asks a prepayment (a deposit: see
+    services/prepayment.py) is a hold until it is paid; `prepayment=False` (a waitlist
+    offer taken) books at once. Staff bookings never wait."""
     if not can(actor.user, Action.APPOINTMENT_BOOK, patient):
         raise Forbidden(_("You may book only for yourself."), code="forbidden")
+    now = now or timezone.now()
+    staff = is_staff_member(actor.user)
+    quote = None
+    if prepayment and not staff and course is None:
+        # As committed (the caller may hold this process's snapshot, older than a change
+        # of the deposit rule saved on another host).
+        committed = calendar_config().treatments.get(treatment.id, treatment)
+        quote = prepayment_quote(patient=patient, treatment=committed, now=now)
+    minutes = quote.minutes if quote else 0
     return place_and_insert(
         booked_by=actor.user if actor.user.is_authenticated else None,
-        staff=is_staff_member(actor.user),
+        staff=staff,
         patient=patient,
         treatment=treatment,
         start=start,
@@ -59,7 +74,9 @@ def appointment_book(
         device_id=device_id,
         channel=channel,
         course=course,
-        now=now or timezone.now(),
+        held_until=now + timedelta(minutes=minutes) if minutes else None,
+        prepayment=bool(minutes),
+        now=now,
     )
 
 
@@ -105,9 +122,11 @@ def place_and_insert(
     channel: str = Channel.API,
     course: Course | None = None,
     held_until: datetime | None = None,
+    prepayment: bool = False,
 ) -> Appointment:
     """Place and insert the row (permission checked by the caller). With `held_until` it
-    is a hold: it blocks the time like a booking but sends no confirmation yet."""
+    is a hold: it blocks the time like a booking but sends no confirmation yet; with
+    `prepayment` too, what is to pay for it is opened in the same transaction."""
     if patient.merged_into_id:
         raise Invalid(_("This record was merged into another patient."), code="merged_patient")
     skip: set[tuple[str, int]] = set()
@@ -150,6 +169,11 @@ def place_and_insert(
                 if held_until is None:
                     # Its messages are written in the same transaction (messaging listens).
                     events.appointment_booked.send(Appointment, appointment=appointment, now=now)
+                elif prepayment:
+                    # Read back by prepayment_due(appointment) in this request only.
+                    appointment.opened_prepayment = prepayment_open(
+                        appointment=appointment, now=now
+                    )
                 return appointment
         except IntegrityError as exc:
             # Placing ignored lapsed holds, but the constraints still see them: release

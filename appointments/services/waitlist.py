@@ -202,6 +202,7 @@ def _take(actor: Actor, offer: WaitlistOffer, now: datetime) -> Appointment:
             practitioner_id=offer.practitioner_id,
             channel="online",
             now=now,
+            prepayment=False,  # an offer is taken as it was made: no deposit asked
         )
     return hold_confirm(appointment=offer.appointment, now=now)
 

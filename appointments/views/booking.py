@@ -12,13 +12,16 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from appointments import services
-from appointments.calendar import calendar_config, local_date
+from appointments.calendar import calendar_config, local_date, zone
 from appointments.forms import PractitionerForm, StartForm, WaitlistForm
 from appointments.models import Channel
 from appointments.services import waitlist
+from appointments.services.prepayment import PrepaymentDue, prepayment_due, prepayment_quote
 from appointments.services.rules import NotCleared
 from appointments.views.picker import offered, picker_context, render_picker, unavailable
 from clinic.audit import Actor
@@ -190,6 +193,7 @@ def book_confirm(request: HttpRequest, patient: Patient, slug: str) -> HttpRespo
     if not offered(treatment, start, practitioner_id=chosen.chosen_id()):
         return unavailable(request, start, _urls(treatment)[0])
     context = _confirm_context(treatment, form, start, chosen)
+    context["deposit"] = prepayment_quote(patient=patient, treatment=treatment, now=timezone.now())
     return render(request, "appointments/confirm.html", context)
 
 
@@ -203,7 +207,7 @@ def _book(
     """Book through the service. A time taken meanwhile shows fresh times for that day
     with a clear message, never an error page."""
     try:
-        services.appointment_book(
+        booked = services.appointment_book(
             actor=Actor.from_request(request),
             patient=patient,
             treatment=treatment,
@@ -220,10 +224,30 @@ def _book(
         return _picker_page(
             request, treatment, day, chosen=chosen, notice=notice, status=exc.status_code
         )
+    if (due := prepayment_due(booked)) is not None:
+        return _pay_deposit(request, treatment, due)
     messages.success(
         request, _("Booked: %(what)s. See you at the clinic!") % {"what": _(treatment.name)}
     )
     return redirect("appointments:mine")
+
+
+def _pay_deposit(request: HttpRequest, treatment: Treatment, due: PrepaymentDue) -> HttpResponse:
+    """A treatment with a deposit: the time is held for the patient, straight to paying."""
+    messages.info(
+        request,
+        _(
+            "We are holding %(what)s for you until %(until)s. Pay the deposit of "
+            "%(amount)s %(currency)s to book it."
+        )
+        % {
+            "what": _(treatment.name),
+            "until": date_format(timezone.localtime(due.held_until, zone()), "TIME_FORMAT"),
+            "amount": due.amount,
+            "currency": due.currency,
+        },
+    )
+    return redirect(due.pay_url)
 
 
 def conflict_message(exc: DomainError) -> str:

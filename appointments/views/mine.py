@@ -26,6 +26,7 @@ from appointments.selectors import (
     offer_get_for,
 )
 from appointments.services import waitlist
+from appointments.services.prepayment import prepayment_due, prepayment_paid
 from appointments.views.booking import conflict_message
 from appointments.views.picker import offered, picker_context, render_picker, unavailable
 from clinic.audit import Actor
@@ -64,7 +65,14 @@ def my_appointments(request: HttpRequest, patient: Patient) -> HttpResponse:
     needs_consent = any(a.treatment.requires_device for a, _ok in upcoming) and not (
         consent_is_current(patient)
     )
+    # Online bookings still waiting for their deposit: where to pay before the hold lapses.
+    awaiting = [
+        (a, due)
+        for a in appointment_list_for(request.user).filter(status=Status.HELD, held_until__gt=now)
+        if (due := prepayment_due(a)) is not None
+    ]
     context = {
+        "awaiting_deposit": awaiting,
         "upcoming": upcoming,
         "past": past,
         "needs_consent": needs_consent,
@@ -96,7 +104,12 @@ def cancel(request: HttpRequest, patient: Patient, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your appointment is cancelled."))
         return redirect("appointments:mine")
-    return render(request, "appointments/cancel.html", {"appointment": appointment, **_policy()})
+    context = {
+        "appointment": appointment,
+        "deposit": prepayment_paid(appointment, timezone.now()),  # refunded or kept?
+        **_policy(),
+    }
+    return render(request, "appointments/cancel.html", context)
 
 
 def _move_urls(appointment: Appointment) -> dict[str, str]:

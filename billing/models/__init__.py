@@ -12,6 +12,7 @@ ties the `before` of a row to the `after` of the patient's previous row, so no r
 inserted that does not continue the chain exactly.
 """
 
+from billing.models.deposits import Deposit, DepositStatus
 from billing.models.fields import MONEY, money_field
 from billing.models.invoices import Invoice, InvoiceCounter, InvoiceKind, InvoiceLine, LineKind
 from billing.models.ledger import EntryKind, LedgerEntry
@@ -29,6 +30,8 @@ from billing.models.policy import BillingPolicy
 __all__ = [
     "MONEY",
     "BillingPolicy",
+    "Deposit",
+    "DepositStatus",
     "EntryKind",
     "Invoice",
     "InvoiceCounter",

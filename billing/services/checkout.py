@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, Status
 from appointments.services.status import appointment_complete
-from billing.models import Invoice, LineKind, Package, Payment, Redemption
+from billing.models import Deposit, Invoice, LineKind, Package, Payment, Redemption
 from billing.money import check_currency
 from billing.receipts import receipt_queue
+from billing.services.deposits import deposit_for_checkout, deposit_settle_at_checkout
 from billing.services.invoices import LineInput, check_money_role, invoice_issue_in
 from billing.services.ledger import ZERO, lock_patient
 from billing.services.packages import redeem_locked
@@ -56,7 +58,9 @@ def _redeem(appointment: Appointment, package_id: int | None) -> Redemption | No
     return redeem_locked(package.get(), appointment, "desk")
 
 
-def _session_line(appointment: Appointment, redemption: Redemption | None) -> LineInput:
+def _session_line(
+    appointment: Appointment, redemption: Redemption | None, deposit: Deposit | None
+) -> LineInput:
     price = appointment.treatment.price
     prepaid = price if redemption is not None else ZERO
     description = appointment.treatment.name
@@ -64,6 +68,13 @@ def _session_line(appointment: Appointment, redemption: Redemption | None) -> Li
         description = _("%(treatment)s (prepaid: %(package)s)") % {
             "treatment": description,
             "package": redemption.package.plan.name,
+        }
+    elif deposit is not None:
+        # The deposit's own invoice was paid: only the rest of the price is owed now.
+        prepaid = min(price, deposit.amount.amount)
+        description = _("%(treatment)s (deposit paid: %(number)s)") % {
+            "treatment": description,
+            "number": deposit.invoice.number,
         }
     return LineInput(
         kind=LineKind.TREATMENT,
@@ -93,7 +104,8 @@ def checkout(
     patient = lock_patient(_patient_of(appointment_id))
     appointment = _ready(appointment_id, actor)
     redemption = _redeem(appointment, package_id)
-    lines = [_session_line(appointment, redemption), *extra_lines]
+    deposit = deposit_for_checkout(appointment)
+    lines = [_session_line(appointment, redemption, deposit), *extra_lines]
     if Invoice.objects.filter(appointment=appointment, kind="invoice").exists():
         raise Conflict(
             _("This session is checked out already."),
@@ -106,6 +118,10 @@ def checkout(
         invoice = invoice_issue_in(
             actor, patient_id=patient.pk, lines=lines, appointment_id=appointment.pk
         )
+        if deposit is not None:
+            deposit_settle_at_checkout(
+                deposit, package_paid=redemption is not None, now=timezone.now()
+            )
         payment = _pay(actor, invoice, method, amount)
         queued = email_receipt and receipt_queue(invoice=invoice, patient=patient)
     return CheckoutResult(invoice, payment, redemption, queued)

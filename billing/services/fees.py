@@ -8,7 +8,14 @@ from django.utils.translation import gettext as _
 
 from appointments.calendar import local_date
 from appointments.models import Appointment
-from billing.models import LineKind, MissedSessionFee, Redemption, RedemptionReason
+from billing.models import (
+    Deposit,
+    DepositStatus,
+    LineKind,
+    MissedSessionFee,
+    Redemption,
+    RedemptionReason,
+)
 from billing.policy import billing_policy
 from billing.services.invoices import LineInput, credit_note_in, invoice_issue_in
 from billing.services.ledger import lock_patient
@@ -26,6 +33,8 @@ def fee_charge(appointment: Appointment, reason: str) -> MissedSessionFee | None
     fee = policy.no_show_fee if reason == RedemptionReason.NO_SHOW else policy.late_cancel_fee
     if fee.amount <= 0 or Redemption.objects.filter(appointment=appointment).exists():
         return None
+    if Deposit.objects.filter(appointment=appointment, status=DepositStatus.KEPT).exists():
+        return None  # the kept deposit is what the missed visit costs
     if MissedSessionFee.objects.filter(appointment=appointment, credited=False).exists():
         return None
     what = _("No-show") if reason == RedemptionReason.NO_SHOW else _("Late cancellation")

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import (
+    Deposit,
+    DepositStatus,
     EntryKind,
     Invoice,
     InvoiceKind,
@@ -26,7 +28,7 @@ from billing.providers import PaymentIntent, ProviderError, ReturnUrls, provider
 from billing.selectors import left_to_pay, refunded_total
 from billing.services.invoices import check_money_role
 from billing.services.ledger import ZERO, ledger_append, ledger_tail, lock_patient
-from billing.services.unpaid_packages import package_activate_if_paid
+from billing.signals import payment_settled
 from clinic.audit import Actor, audit_record
 from clinic.errors import Conflict, Forbidden, Invalid
 from clinic.roles import Action, can
@@ -42,9 +44,26 @@ def _provider_call(call):
         ) from exc
 
 
+def _check_deposit_live(invoice: Invoice) -> None:
+    """A deposit is paid only while its booking's time is held (after that its invoice is
+    credited, and a payment would buy nothing)."""
+    found = Deposit.objects.filter(invoice=invoice).select_related("appointment").first()
+    if found is None or found.status not in (DepositStatus.AWAITING, DepositStatus.LAPSED):
+        return
+    held = found.appointment
+    if (
+        found.status == DepositStatus.LAPSED
+        or held.held_until is None
+        or (held.held_until <= timezone.now())
+    ):
+        message = _("The time held for this deposit has lapsed: please book again.")
+        raise Conflict(message, code="hold_expired", fields={"invoice": [message]})
+
+
 def _check_payable(invoice: Invoice, amount: Decimal) -> None:
     if invoice.kind != InvoiceKind.INVOICE:
         raise Invalid(_("A credit note is not paid."), fields={"invoice": [_("Not an invoice.")]})
+    _check_deposit_live(invoice)
     left = left_to_pay(invoice)
     if left <= 0:
         raise Conflict(
@@ -82,7 +101,7 @@ def _record_settled(payment: Payment) -> None:
         invoice_id=payment.invoice_id,
         payment=payment,
     )
-    package_activate_if_paid(payment.invoice_id)
+    payment_settled.send(Payment, payment=payment, now=timezone.now())
 
 
 def payment_take_in(
@@ -268,6 +287,13 @@ def refund_make(
     lock_patient(payment.patient_id)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     _check_refund(actor, payment, amount)
+    return refund_in(actor, payment=payment, amount=amount, to=to, reason=reason)
+
+
+def refund_in(actor: Actor, *, payment: Payment, amount: Decimal, to: str, reason: str) -> Refund:
+    """The refund itself, inside the caller's transaction holding the patient's and the
+    payment's locks, the checks made (the clinic's own refunds, such as a deposit given
+    back, are not limited by the reception's limit)."""
     to = RefundTo.CREDIT if payment.method == Method.CREDIT else to
     if payment.method == Method.ONLINE and to == RefundTo.METHOD:
         _provider_call(lambda: provider().refund(payment, amount))

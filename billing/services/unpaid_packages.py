@@ -1,5 +1,6 @@
-"""Packages bought online: usable once paid (`package_activate_if_paid`, called where a
-payment settles); not paid within PACKAGE_ONLINE_PAY_MINUTES, housekeeping cancels them.
+"""Packages bought online: usable once paid (`on_payment_settled`, on every settled
+payment: billing.signals.payment_settled); not paid within PACKAGE_ONLINE_PAY_MINUTES,
+housekeeping cancels them.
 Their provider's page is closed first, so that no payment can land on a cancelled
 package; one the patient paid meanwhile is left for its webhook to settle."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
@@ -83,6 +85,10 @@ def _cancel(package: Package) -> None:
         invoice=package.invoice.number,
         credited=str(left),
     )
+
+
+def on_payment_settled(sender: Any, *, payment: Payment, **kwargs: Any) -> None:
+    package_activate_if_paid(payment.invoice_id)
 
 
 def package_activate_if_paid(invoice_id: int) -> None:

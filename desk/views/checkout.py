@@ -51,12 +51,18 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Checked out: invoice %s.") % result.invoice.number)
             return redirect("desk:invoice", pk=result.invoice.pk)
+    deposit = money.deposit_paid_for(a.pk)
     context = {
         "a": a,
         "form": form,
         "ready": a.status in READY,
         "price": a.treatment.price,
         "currency": currency(),
+        # Paid online with the booking: counted against the price (unless a package pays).
+        "deposit": deposit,
+        "to_pay": a.treatment.price - min(a.treatment.price, deposit.amount.amount)
+        if deposit
+        else a.treatment.price,
     }
     return render(request, "desk/checkout.html", context, status=form_status(form))
 

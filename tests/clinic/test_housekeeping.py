@@ -35,6 +35,7 @@ def test_every_task_in_the_beat_schedule_is_known_to_the_worker(celery_worker_pr
     housekeeping = {
         "appointments.tasks.expire_waitlist_offers",
         "appointments.tasks.release_lapsed_holds",
+        "billing.tasks.void_lapsed_deposits",
         "appointments.tasks.prune_idempotency_keys",
         "clinic.tasks.clear_expired_sessions",
         "clinic.tasks.clear_expired_tokens",
