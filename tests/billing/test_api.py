@@ -14,24 +14,13 @@ from billing.models import Invoice, LedgerEntry, Package, Payment, Redemption, R
 from billing.services.invoices import invoice_issue
 from billing.services.packages import package_sell
 from billing.services.payments import payment_take
-from clinic.roles import Role
 from messaging.models import Message
 from tests.appointments.clinic_setup import at_clinic_now
-from tests.billing.helpers import cleared_patient, desk, line, plan, priced_clinic, session
-from tests.factories import patient, staff, token_api
+from tests.billing.helpers import cleared_patient, desk, line, plan, session
+from tests.factories import patient, token_api
 
 pytestmark = at_clinic_now
 D = Decimal
-
-
-@pytest.fixture
-def clinic(db):
-    return priced_clinic()
-
-
-@pytest.fixture
-def reception():
-    return token_api(staff(Role.RECEPTION))
 
 
 def test_checkout_completes_invoices_pays_and_queues_the_receipt(clinic, reception):

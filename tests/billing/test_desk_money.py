@@ -16,16 +16,11 @@ from billing.services.payments import payment_take
 from clinic.models import AuditEvent
 from clinic.roles import Role
 from tests.appointments.clinic_setup import at_clinic_now
-from tests.billing.helpers import cleared_patient, desk, line, plan, priced_clinic
+from tests.billing.helpers import cleared_patient, desk, line, plan
 from tests.desk.helpers import client_for
 
 pytestmark = [pytest.mark.django_db, at_clinic_now]
 D = Decimal
-
-
-@pytest.fixture
-def clinic(db):
-    return priced_clinic()
 
 
 def paid_invoice(p, price: str = "1000.00", method: str = "cash") -> tuple[Invoice, Payment]:

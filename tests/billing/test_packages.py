@@ -33,11 +33,6 @@ pytestmark = at_clinic_now
 D = Decimal
 
 
-@pytest.fixture
-def clinic(db):
-    return priced_clinic()
-
-
 def sold(clinic, p, **kwargs) -> Package:
     return package_sell(actor=desk(), patient_id=p.pk, plan=plan(clinic, **kwargs))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from django.test import Client
 
 from billing.models import Invoice
@@ -13,7 +12,7 @@ from billing.services.invoices import invoice_issue
 from billing.services.packages import package_sell
 from clinic.roles import Role
 from tests.appointments.clinic_setup import at_clinic_now
-from tests.billing.helpers import cleared_patient, desk, line, plan, priced_clinic, session
+from tests.billing.helpers import cleared_patient, desk, line, plan, session
 from tests.factories import login_staff, patient, staff
 
 pytestmark = at_clinic_now
@@ -23,11 +22,6 @@ def staff_client(role: Role) -> Client:
     client = Client()
     login_staff(client, staff(role))
     return client
-
-
-@pytest.fixture
-def clinic(db):
-    return priced_clinic()
 
 
 def test_the_appointment_page_offers_checkout_after_check_in(clinic):

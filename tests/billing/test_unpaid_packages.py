@@ -25,24 +25,13 @@ from billing.services.packages import package_buy_online, package_sell_paid
 from billing.services.payments import payment_start_online
 from billing.services.unpaid_packages import package_cancel_unpaid, packages_cancel_unpaid
 from clinic.audit import Actor
-from clinic.roles import Role
 from tests.appointments.clinic_setup import at_clinic_now
 from tests.billing.fake_stripe import signed_event
 from tests.billing.helpers import cleared_patient, desk, plan, priced_clinic, session
-from tests.factories import api, staff, token_api
+from tests.factories import api
 
 pytestmark = at_clinic_now
 D = Decimal
-
-
-@pytest.fixture
-def clinic(db):
-    return priced_clinic()
-
-
-@pytest.fixture
-def reception():
-    return token_api(staff(Role.RECEPTION))
 
 
 def bought_online(clinic, p) -> tuple[Package, Payment]:
