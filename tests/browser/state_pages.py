@@ -267,6 +267,7 @@ def state_pages(today: date) -> StatePages:
                 f"/manager/devices/{Device.objects.order_by('pk').first().pk}/outages/new/",
             ),
             ("cancel-reason-edit", f"/manager/cancel-reasons/{CancelReason.objects.first().pk}/"),
+            ("deposit-edit", f"/manager/prices/{face}/deposit/"),
         ],
         after_a_step=_after_a_step(today, anna, v, b),
     )
