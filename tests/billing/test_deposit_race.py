@@ -4,11 +4,6 @@ first, so one of them goes first and the other sees what it did."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
-from django.db import connection
-
 from appointments.models import Status
 from billing.models import DepositStatus, LedgerEntry, PaymentStatus, Refund
 from billing.selectors import balance_of
@@ -22,7 +17,7 @@ from tests.billing.deposit_helpers import (
     pay,
     waiting_payment,
 )
-from tests.billing.helpers import cleared_patient
+from tests.billing.helpers import at_once, cleared_patient
 
 pytestmark = at_clinic_now
 
@@ -36,24 +31,7 @@ def test_a_payment_and_the_lapse_at_the_same_moment_leave_one_consistent_outcome
     held = book_online(clinic, p)
     payment = waiting_payment(held)
     lapsed_at = after_hold(held)
-    barrier = threading.Barrier(2)
-
-    def settle() -> None:
-        barrier.wait(timeout=30)
-        pay(held)
-
-    def sweep() -> None:
-        barrier.wait(timeout=30)
-        deposits_void_lapsed(now=lapsed_at)
-
-    def run(step) -> None:
-        try:
-            step()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(run, [settle, sweep]))
+    at_once(lambda: pay(held), lambda: deposits_void_lapsed(now=lapsed_at))
     held.refresh_from_db()
     payment.refresh_from_db()
     deposit = deposit_of(held)

@@ -5,14 +5,11 @@ cancels it, once. A package the desk sells with its payment is usable at once.""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -27,7 +24,7 @@ from billing.services.unpaid_packages import package_cancel_unpaid, packages_can
 from clinic.audit import Actor
 from tests.appointments.clinic_setup import at_clinic_now
 from tests.billing.fake_stripe import signed_event
-from tests.billing.helpers import cleared_patient, desk, plan, priced_clinic, session
+from tests.billing.helpers import at_once, cleared_patient, desk, plan, priced_clinic, session
 from tests.factories import api
 
 pytestmark = at_clinic_now
@@ -196,24 +193,10 @@ def test_the_webhook_and_the_sweep_at_the_same_moment_leave_one_consistent_outco
     p = cleared_patient()
     package, payment = bought_online(priced_clinic(), p)
     after_deadline = timezone.now() + timedelta(minutes=31)
-    barrier = threading.Barrier(2)
-
-    def settle() -> None:
-        barrier.wait(timeout=30)
-        test_checkout_deliver(payment, succeeded=True)
-
-    def sweep() -> None:
-        barrier.wait(timeout=30)
-        package_cancel_unpaid(package_id=package.pk, now=after_deadline)
-
-    def run(step) -> None:
-        try:
-            step()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(run, [settle, sweep]))
+    at_once(
+        lambda: test_checkout_deliver(payment, succeeded=True),
+        lambda: package_cancel_unpaid(package_id=package.pk, now=after_deadline),
+    )
     package.refresh_from_db()
     payment.refresh_from_db()
     assert (package.status, payment.status) in {("active", "succeeded"), ("cancelled", "failed")}
