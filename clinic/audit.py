@@ -91,8 +91,9 @@ def _event(actor: Actor, action: str, obj: Any, patient_id: int | None, detail: 
 
 
 def _append(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Chain and insert the events: one lock, one read of the tail, one insert."""
-    with transaction.atomic():
+    """Chain and insert the events: one lock, one read of the tail, one insert. (No
+    savepoint: if the insert fails, the caller's whole transaction fails with it.)"""
+    with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
         prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
