@@ -25,7 +25,7 @@ def receipt_context(invoice: Invoice) -> dict[str, Any]:
         "tax_id": settings.CLINIC_TAX_ID,
         "phone": settings.CLINIC_PHONE,
         "invoice": invoice,
-        "lines": list(invoice.lines.all()),
+        "lines": invoice.line_rows,
         "payments": list(invoice.payments.filter(status="succeeded")),
         "outstanding": outstanding(invoice),
         "issued": timezone.localtime(invoice.issued_at),

@@ -9,12 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from billing.models import (
-    Invoice,
-    InvoiceLine,
+    InvoiceKind,
     LineKind,
     Method,
     Package,
-    Payment,
+    PaymentStatus,
     Refund,
     RefundTo,
 )
@@ -120,76 +119,52 @@ class MoneyOut(serializers.Serializer):
         return {"amount": f"{instance.amount:.2f}", "currency": str(instance.currency)}
 
 
-class LineOutput(serializers.ModelSerializer):
-    unit_price = MoneyOut()
-    discount = MoneyOut()
-    tax = MoneyOut()
-    total = MoneyOut()
-
-    class Meta:
-        model = InvoiceLine
-        fields = [
-            "id",
-            "kind",
-            "description",
-            "treatment",
-            "quantity",
-            "unit_price",
-            "discount",
-            "tax_rate",
-            "tax",
-            "total",
-        ]
+# The invoice, its lines and payments are written out field by field rather than as
+# ModelSerializers: they are in every checkout's answer (bench row P), and building a
+# ModelSerializer's fields from the model on each use cost about 1 ms of it.
+class LineOutput(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=LineKind.choices, read_only=True)
+    description = serializers.CharField(read_only=True)
+    treatment = serializers.IntegerField(source="treatment_id", read_only=True, allow_null=True)
+    quantity = serializers.IntegerField(read_only=True)
+    unit_price = MoneyOut(read_only=True)
+    discount = MoneyOut(read_only=True)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
+    tax = MoneyOut(read_only=True)
+    total = MoneyOut(read_only=True)
 
 
-class InvoiceOutput(serializers.ModelSerializer):
-    lines = LineOutput(many=True)
-    subtotal = MoneyOut()
-    discount = MoneyOut()
-    tax = MoneyOut()
-    total = MoneyOut()
+class InvoiceOutput(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=InvoiceKind.choices, read_only=True)
+    patient = serializers.IntegerField(source="patient_id", read_only=True)
+    appointment = serializers.IntegerField(source="appointment_id", read_only=True, allow_null=True)
     corrects = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
-
-    class Meta:
-        model = Invoice
-        fields = [
-            "id",
-            "number",
-            "kind",
-            "patient",
-            "appointment",
-            "corrects",
-            "issued_at",
-            "subtotal",
-            "discount",
-            "tax",
-            "total",
-            "lines",
-        ]
+    issued_at = serializers.DateTimeField(read_only=True)
+    subtotal = MoneyOut(read_only=True)
+    discount = MoneyOut(read_only=True)
+    tax = MoneyOut(read_only=True)
+    total = MoneyOut(read_only=True)
+    lines = LineOutput(many=True, source="line_rows", read_only=True)
 
 
-class PaymentOutput(serializers.ModelSerializer):
-    amount = MoneyOut()
+class PaymentOutput(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    invoice = serializers.IntegerField(source="invoice_id", read_only=True)
+    patient = serializers.IntegerField(source="patient_id", read_only=True)
+    method = serializers.ChoiceField(choices=Method.choices, read_only=True)
+    amount = MoneyOut(read_only=True)
+    status = serializers.ChoiceField(choices=PaymentStatus.choices, read_only=True)
+    reference = serializers.CharField(read_only=True)
+    provider = serializers.CharField(read_only=True)
+    provider_ref = serializers.CharField(read_only=True)
+    failure_reason = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    settled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    checkout_url = serializers.CharField(read_only=True)
     client_secret = serializers.CharField(required=False, help_text=_("Online: to confirm it."))
-
-    class Meta:
-        model = Payment
-        fields = [
-            "id",
-            "invoice",
-            "patient",
-            "method",
-            "amount",
-            "status",
-            "reference",
-            "provider",
-            "provider_ref",
-            "failure_reason",
-            "created_at",
-            "settled_at",
-            "checkout_url",
-            "client_secret",
-        ]
 
 
 class RefundOutput(serializers.ModelSerializer):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from billing.models.fields import money_field
@@ -81,6 +82,12 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @cached_property
+    def line_rows(self) -> list[InvoiceLine]:
+        """Its lines: those just written when it was issued (no query to read them back),
+        else read (once, or from `prefetch_related("lines")`)."""
+        return list(self.lines.all())
 
 
 class LineKind(models.TextChoices):

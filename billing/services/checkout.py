@@ -8,21 +8,32 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, Status
 from appointments.services.status import appointment_complete
-from billing.models import Deposit, Invoice, LineKind, Package, Payment, Redemption
+from billing.models import (
+    Deposit,
+    DepositStatus,
+    Invoice,
+    InvoiceKind,
+    LineKind,
+    Package,
+    Payment,
+    Redemption,
+)
 from billing.money import check_currency
 from billing.receipts import receipt_queue
 from billing.services.deposits import deposit_for_checkout, deposit_settle_at_checkout
 from billing.services.invoices import LineInput, check_money_role, invoice_issue_in
-from billing.services.ledger import ZERO, lock_patient
+from billing.services.ledger import ZERO, ledger_batch
 from billing.services.packages import redeem_locked
 from billing.services.payments import payment_take_in
 from clinic.audit import Actor, audit_batch
 from clinic.errors import Conflict, Invalid
+from patients.models import Patient
 
 
 @dataclass(frozen=True)
@@ -33,25 +44,62 @@ class CheckoutResult:
     receipt_queued: bool
 
 
-def _ready(appointment_id: int, actor: Actor) -> Appointment:
-    appointment = Appointment.objects.select_related("treatment").get(pk=appointment_id)
-    if appointment.status == Status.CHECKED_IN:
-        appointment = appointment_complete(actor=actor, appointment=appointment)
-    elif appointment.status != Status.COMPLETED:
+def _lock_patient_of(appointment_id: int) -> Patient:
+    """The visit's patient, locked (every money write of a patient holds that lock): one
+    statement, the appointment found inside it."""
+    visit = Appointment.objects.filter(pk=appointment_id).order_by().values("patient_id")
+    # What the receipt needs (checkout reads nothing else of the patient).
+    found = Patient.objects.select_for_update().only("pk", "email")
+    try:
+        return found.get(pk=Subquery(visit))
+    except Patient.DoesNotExist:
+        raise Invalid(_("No such appointment."), fields={"appointment": [_("Unknown.")]}) from None
+
+
+def _visit(appointment_id: int) -> Appointment:
+    """The appointment with its treatment and what checkout needs to know of it, in one
+    query made under the patient's lock (so it sees every earlier checkout committed)."""
+    of_visit = {"appointment": OuterRef("pk")}
+    return (
+        Appointment.objects.select_related("treatment")
+        # What checkout reads (completing a checked-in visit reads the row afresh, locked).
+        .only("patient_id", "start", "status", "treatment__name", "treatment__price")
+        .annotate(
+            invoiced=Exists(Invoice.objects.filter(kind=InvoiceKind.INVOICE, **of_visit)),
+            redeemed=Exists(Redemption.objects.filter(**of_visit)),
+            deposit_paid=Exists(Deposit.objects.filter(status=DepositStatus.PAID, **of_visit)),
+        )
+        .get(pk=appointment_id)
+    )
+
+
+def _ready(visit: Appointment, actor: Actor) -> Appointment:
+    if visit.invoiced:
+        raise Conflict(
+            _("This session is checked out already."),
+            code="already_checked_out",
+            fields={"appointment": [_("Invoiced already.")]},
+        )
+    if visit.status == Status.CHECKED_IN:
+        appointment = appointment_complete(actor=actor, appointment=visit)
+        # Completing may have used a package session (billing.receivers).
+        appointment.redeemed = Redemption.objects.filter(appointment=appointment).exists()
+        appointment.deposit_paid = visit.deposit_paid
+        return appointment
+    if visit.status != Status.COMPLETED:
         raise Conflict(
             _("Checkout follows a session: check the patient in first."),
             code="not_checked_in",
             fields={"appointment": [_("This session has not taken place.")]},
         )
-    return appointment
+    return visit
 
 
 def _redeem(appointment: Appointment, package_id: int | None) -> Redemption | None:
-    found = (
-        Redemption.objects.filter(appointment=appointment).select_related("package__plan").first()
-    )
-    if found is not None or package_id is None:
-        return found
+    if appointment.redeemed:
+        return Redemption.objects.select_related("package__plan").get(appointment=appointment)
+    if package_id is None:
+        return None
     package = Package.objects.select_for_update().select_related("plan").filter(pk=package_id)
     if not package.exists():
         raise Invalid(_("No such package."), fields={"package": [_("No such package.")]})
@@ -101,20 +149,14 @@ def checkout(
     owed. No `method`: nothing paid now (the invoice stays open)."""
     check_money_role(actor)
     check_currency(currency_code)
-    patient = lock_patient(_patient_of(appointment_id))
-    appointment = _ready(appointment_id, actor)
+    patient = _lock_patient_of(appointment_id)
+    appointment = _ready(_visit(appointment_id), actor)
     redemption = _redeem(appointment, package_id)
-    deposit = deposit_for_checkout(appointment)
+    deposit = deposit_for_checkout(appointment) if appointment.deposit_paid else None
     lines = [_session_line(appointment, redemption, deposit), *extra_lines]
-    if Invoice.objects.filter(appointment=appointment, kind="invoice").exists():
-        raise Conflict(
-            _("This session is checked out already."),
-            code="already_checked_out",
-            fields={"appointment": [_("Invoiced already.")]},
-        )
-    # The audit rows are written last, together: the chain's lock, like the invoice
-    # counter's, is held from then to the commit (clinic.audit.audit_batch).
-    with audit_batch():
+    # The ledger's rows and then the audit rows are written last, each kind together: the
+    # audit chain's lock, like the invoice counter's, is held from then to the commit.
+    with audit_batch(), ledger_batch():
         invoice = invoice_issue_in(
             actor, patient_id=patient.pk, lines=lines, appointment_id=appointment.pk
         )
@@ -127,14 +169,6 @@ def checkout(
     return CheckoutResult(invoice, payment, redemption, queued)
 
 
-def _patient_of(appointment_id: int) -> int:
-    found = Appointment.objects.filter(pk=appointment_id).values_list("patient_id", flat=True)
-    patient_id = found.first()
-    if patient_id is None:
-        raise Invalid(_("No such appointment."), fields={"appointment": [_("Unknown.")]})
-    return patient_id
-
-
 def _pay(
     actor: Actor, invoice: Invoice, method: str | None, amount: Decimal | None
 ) -> Payment | None:
@@ -145,4 +179,6 @@ def _pay(
                 _("Nothing to pay on this visit."), fields={"amount": [_("Leave it out.")]}
             )
         return None
-    return payment_take_in(actor, invoice=invoice, method=method, amount=amount or total)
+    return payment_take_in(
+        actor, invoice=invoice, method=method, amount=amount or total, fresh=True
+    )

@@ -116,7 +116,7 @@ def _write_invoice(actor: Actor, patient_id: int, rows: list[InvoiceLine], **fie
     )
     for row in rows:
         row.invoice = invoice
-    InvoiceLine.objects.bulk_create(rows)
+    invoice.line_rows = InvoiceLine.objects.bulk_create(rows)
     return invoice
 
 

@@ -3,6 +3,9 @@ transaction, with the patient row locked: services/__init__.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -12,13 +15,42 @@ from patients.models import Patient
 
 ZERO = Decimal("0.00")
 
+# The rows of an open `ledger_batch` per patient, inserted when it ends; None outside one.
+_batch: ContextVar[dict[int, list[LedgerEntry]] | None] = ContextVar("ledger_batch", default=None)
+
 
 def lock_patient(patient_id: int) -> Patient:
     return Patient.objects.select_for_update().get(pk=patient_id)
 
 
+@contextmanager
+def ledger_batch() -> Iterator[None]:
+    """Rows appended inside are chained in memory (one read of each patient's tail) and
+    inserted together when the block ends, in the caller's transaction, which holds the
+    patients' locks throughout (nothing is written if it raises). A checkout appends two
+    rows, the invoice's and the payment's: two statements instead of four. Nested batches
+    write with the outermost."""
+    if _batch.get() is not None:
+        yield
+        return
+    token = _batch.set({})
+    try:
+        yield
+        pending = _batch.get() or {}
+    finally:
+        _batch.reset(token)
+    rows = [row for rows in pending.values() for row in rows]
+    if rows:
+        LedgerEntry.objects.bulk_create(rows)
+
+
 def ledger_tail(patient_id: int) -> LedgerEntry | None:
-    return LedgerEntry.objects.filter(patient_id=patient_id).order_by("-seq").first()
+    """The patient's newest row (inside a batch, the newest not yet written)."""
+    pending = (_batch.get() or {}).get(patient_id)
+    if pending:
+        return pending[-1]
+    newest = LedgerEntry.objects.filter(patient_id=patient_id).order_by("-seq")
+    return newest.only("seq", "owed_after", "credit_after").first()
 
 
 def ledger_append(
@@ -32,7 +64,7 @@ def ledger_append(
     tail = ledger_tail(patient_id)
     owed = tail.owed_after if tail else ZERO
     credit = tail.credit_after if tail else ZERO
-    return LedgerEntry.objects.create(
+    row = LedgerEntry(
         patient_id=patient_id,
         seq=tail.seq + 1 if tail else 1,
         prev_seq=tail.seq if tail else None,
@@ -46,3 +78,9 @@ def ledger_append(
         credit_after=credit + credit_change,
         **refs,
     )
+    batch = _batch.get()
+    if batch is None:
+        row.save(force_insert=True)
+    else:
+        batch.setdefault(patient_id, []).append(row)
+    return row

@@ -60,11 +60,14 @@ def _check_deposit_live(invoice: Invoice) -> None:
         raise Conflict(message, code="hold_expired", fields={"invoice": [message]})
 
 
-def _check_payable(invoice: Invoice, amount: Decimal) -> None:
+def _check_payable(invoice: Invoice, amount: Decimal, *, fresh: bool = False) -> None:
     if invoice.kind != InvoiceKind.INVOICE:
         raise Invalid(_("A credit note is not paid."), fields={"invoice": [_("Not an invoice.")]})
-    _check_deposit_live(invoice)
-    left = left_to_pay(invoice)
+    if fresh:  # issued in this transaction by the caller: nothing paid on it, no deposit's
+        left = invoice.total.amount
+    else:
+        _check_deposit_live(invoice)
+        left = left_to_pay(invoice)
     if left <= 0:
         raise Conflict(
             _("Invoice %s is paid already.") % invoice.number,
@@ -91,7 +94,7 @@ def _check_credit(patient_id: int, amount: Decimal) -> None:
         )
 
 
-def _record_settled(payment: Payment) -> None:
+def _record_settled(payment: Payment, *, announce: bool = True) -> None:
     credit_change = -payment.amount.amount if payment.method == Method.CREDIT else ZERO
     ledger_append(
         patient_id=payment.patient_id,
@@ -101,20 +104,32 @@ def _record_settled(payment: Payment) -> None:
         invoice_id=payment.invoice_id,
         payment=payment,
     )
-    payment_settled.send(Payment, payment=payment, now=timezone.now())
+    if announce:
+        payment_settled.send(Payment, payment=payment, now=timezone.now())
 
 
 def payment_take_in(
-    actor: Actor, *, invoice: Invoice, method: str, amount: Decimal, reference: str = ""
+    actor: Actor,
+    *,
+    invoice: Invoice,
+    method: str,
+    amount: Decimal,
+    reference: str = "",
+    fresh: bool = False,
 ) -> Payment:
-    """At the desk (any method but online), inside the caller's transaction and locks."""
+    """At the desk (any method but online), inside the caller's transaction and locks.
+
+    `fresh`: the caller issued `invoice` in this same transaction for itself (checkout),
+    so nothing is paid on it yet and nothing waits on its payment (a deposit or a package
+    bought online issues its own invoice): what is left is its total, and the
+    `payment_settled` listeners have nothing to do."""
     check_positive(amount)
     if method == Method.ONLINE:
         raise Invalid(
             _("Online payments start from the patient's page or the API."),
             fields={"method": [_("Not taken at the desk.")]},
         )
-    _check_payable(invoice, amount)
+    _check_payable(invoice, amount, fresh=fresh)
     if method == Method.CREDIT:
         _check_credit(invoice.patient_id, amount)
     payment = Payment.objects.create(
@@ -126,7 +141,7 @@ def payment_take_in(
         settled_at=timezone.now(),
         taken_by=actor.user if actor.user.is_authenticated else None,
     )
-    _record_settled(payment)
+    _record_settled(payment, announce=not fresh)
     audit_record(
         actor,
         action="payment.take",
