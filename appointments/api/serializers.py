@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments.calendar import CalendarConfig, calendar_config, calendar_snapshot
-from appointments.models import Appointment, Status
+from appointments.models import Appointment, Channel, Status
 from appointments.services.prepayment import prepayment_due
 from clinic.api import IdField, StrictSerializer
 
@@ -137,39 +137,32 @@ class CheckInInput(StrictSerializer):
     screening_confirmed = serializers.BooleanField(default=False)
 
 
-class AppointmentOutput(serializers.ModelSerializer):
-    """An appointment. Names come from the calendar snapshot: no joins, no extra queries."""
+class AppointmentOutput(serializers.Serializer):
+    """An appointment. Names come from the calendar snapshot: no joins, no extra queries.
+    Its fields are declared one by one rather than built from the model on every use (a
+    ModelSerializer): it is in every booking's answer (bench row W)."""
 
-    treatment_name = serializers.SerializerMethodField()
-    practitioner_name = serializers.SerializerMethodField()
+    id = serializers.IntegerField(read_only=True)
+    patient = serializers.IntegerField(source="patient_id", read_only=True)
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    treatment = serializers.IntegerField(source="treatment_id", read_only=True)
+    treatment_name = serializers.SerializerMethodField()
+    practitioner = serializers.IntegerField(source="practitioner_id", read_only=True)
+    practitioner_name = serializers.SerializerMethodField()
+    room = serializers.IntegerField(source="room_id", read_only=True)
     room_name = serializers.SerializerMethodField()
+    device = serializers.IntegerField(source="device_id", read_only=True, allow_null=True)
     device_name = serializers.SerializerMethodField()
+    start = serializers.DateTimeField(read_only=True)
+    end = serializers.DateTimeField(read_only=True)
     status = serializers.ChoiceField(Status.choices, read_only=True)
-
-    class Meta:
-        model = Appointment
-        fields = [
-            "id",
-            "patient",
-            "patient_name",
-            "treatment",
-            "treatment_name",
-            "practitioner",
-            "practitioner_name",
-            "room",
-            "room_name",
-            "device",
-            "device_name",
-            "start",
-            "end",
-            "status",
-            "status_reason",
-            "cancel_reason",
-            "booked_via",
-            "course",
-            "created_at",
-        ]
+    status_reason = serializers.CharField(read_only=True)
+    cancel_reason = serializers.IntegerField(
+        source="cancel_reason_id", read_only=True, allow_null=True
+    )
+    booked_via = serializers.ChoiceField(Channel.choices, read_only=True)
+    course = serializers.IntegerField(source="course_id", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
     @staticmethod
     def _name(kind: str, pk: int | None) -> str | None:
@@ -208,10 +201,8 @@ class BookedOutput(AppointmentOutput):
     """A new booking. A patient's online booking of a treatment with a deposit is `held`
     until the deposit is paid, and carries `deposit`: pay it online before `held_until`."""
 
+    held_until = serializers.DateTimeField(read_only=True, allow_null=True)
     deposit = serializers.SerializerMethodField()
-
-    class Meta(AppointmentOutput.Meta):
-        fields = [*AppointmentOutput.Meta.fields, "held_until", "deposit"]
 
     @extend_schema_field(PrepaymentDueOutput(allow_null=True))
     def get_deposit(self, a: Appointment) -> dict | None:
