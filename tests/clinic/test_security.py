@@ -137,6 +137,22 @@ def test_roles_patient_and_second_factor_come_from_the_shared_cache(reception):
     assert cache.get(f"clinic:access:v:{reception.pk}") is not None
 
 
+def test_a_process_keeps_a_versions_facts_and_rereads_them_when_the_version_moves(reception):
+    assert roles_of(fresh(reception)) == {Role.RECEPTION}
+    version_key = f"clinic:access:v:{reception.pk}"
+    facts_key = f"clinic:access:{reception.pk}:{cache.get(version_key)}"
+    cache.delete(facts_key)  # gone from Redis: this process still knows that version's facts
+    with CaptureQueriesContext(connection) as queries:
+        assert roles_of(fresh(reception)) == {Role.RECEPTION}
+    assert len(queries) == 1  # the user only
+    assert cache.get(facts_key) is None  # neither read from the database nor stored again
+    # Another process changes the roles and drops the version (clinic.access.forget); the
+    # change is made here without the signals, as that other process's own write.
+    get_user_model().groups.through.objects.filter(user_id=reception.pk).delete()
+    cache.delete(version_key)
+    assert roles_of(fresh(reception)) == frozenset()
+
+
 def test_a_change_of_role_patient_record_or_authenticator_is_seen_at_the_next_request(
     reception,
 ):
