@@ -141,7 +141,12 @@ class InvoiceOutput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=InvoiceKind.choices, read_only=True)
     patient = serializers.IntegerField(source="patient_id", read_only=True)
     appointment = serializers.IntegerField(source="appointment_id", read_only=True, allow_null=True)
-    corrects = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    corrects = serializers.CharField(
+        source="corrects.number",
+        read_only=True,
+        allow_null=True,
+        help_text=_("A credit note: the number of the invoice it corrects."),
+    )
     issued_at = serializers.DateTimeField(read_only=True)
     subtotal = MoneyOut(read_only=True)
     discount = MoneyOut(read_only=True)

@@ -12,8 +12,10 @@ from billing.models import LedgerEntry, Payment
 from billing.selectors import balance_of
 from billing.services.invoices import invoice_issue
 from billing.services.payments import payment_take, refund_make
+from clinic.roles import Role
 from tests.appointments.clinic_setup import at_clinic_now
 from tests.billing.helpers import cleared_patient, desk, line, manager, session
+from tests.factories import staff, token_api
 
 pytestmark = at_clinic_now
 D = Decimal
@@ -77,3 +79,20 @@ def test_a_checkout_paid_from_account_credit_reads_the_credit_and_chains_the_led
     after = balance_of(p.pk)
     assert after.credit == D("0.00") and after.owed == before.owed + D("700.00")
     assert Payment.objects.get(pk=response.json()["payment"]["id"]).method == "credit"
+
+
+def test_an_invoice_answer_names_the_invoice_a_credit_note_corrects(clinic):
+    p = cleared_patient()
+    invoice = invoice_issue(actor=desk(), patient_id=p.pk, lines=[line()])
+    client = token_api(staff(Role.RECEPTION))
+    response = client.post(
+        f"/api/invoices/{invoice.pk}/credit-notes/",
+        {"amount": "100.00", "reason": "price agreed"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    note = response.json()
+    assert note["kind"] == "credit_note" and note["corrects"] == invoice.number
+    assert [line["total"]["amount"] for line in note["lines"]] == ["100.00"]
+    original = client.get(f"/api/invoices/{invoice.pk}/").json()
+    assert original["corrects"] is None and original["number"] == invoice.number
