@@ -4,18 +4,17 @@ simultaneous bookings takes the time."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from appointments.models import Appointment, Status
 from appointments.services import appointment_hold, hold_confirm
 from clinic.roles import Role
 from tests.appointments.clinic_setup import at_clinic_now, build_clinic, days_ahead, local
+from tests.concurrency import at_once
 from tests.factories import patient, staff, token_api
 
 pytestmark = [pytest.mark.slow, at_clinic_now]
@@ -38,21 +37,6 @@ def setting(live_db):
     return clinic, desk, start, hold, others
 
 
-def run_at_once(jobs: list) -> list:
-    """Run every job at once, each in its own thread and database connection."""
-    barrier = threading.Barrier(len(jobs))
-
-    def run(job):
-        try:
-            barrier.wait(timeout=30)
-            return job()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        return list(pool.map(run, jobs))
-
-
 def booking(desk, clinic, start, who):
     client = token_api(desk)
     body = {"treatment": clinic.consultation.pk, "start": start.isoformat(), "patient": who.pk}
@@ -66,7 +50,7 @@ def test_the_hold_wins_against_bookings_of_its_time(setting):
         with transaction.atomic(durable=True):
             return hold_confirm(appointment=hold, now=timezone.now()).status
 
-    results = run_at_once([confirm] + [booking(desk, clinic, start, p) for p in others])
+    results = at_once(*[confirm] + [booking(desk, clinic, start, p) for p in others])
     assert results[0] == Status.BOOKED
     assert results[1:] == [409] * N, results
     assert list(Appointment.objects.values_list("pk", "status")) == [(hold.pk, Status.BOOKED)]
@@ -75,7 +59,7 @@ def test_the_hold_wins_against_bookings_of_its_time(setting):
 def test_exactly_one_of_many_bookings_takes_a_lapsed_hold(setting, time_machine):
     clinic, desk, start, hold, others = setting
     time_machine.shift(timedelta(minutes=31))
-    codes = run_at_once([booking(desk, clinic, start, p) for p in others])
+    codes = at_once(*[booking(desk, clinic, start, p) for p in others])
     assert codes.count(201) == 1 and codes.count(409) == N - 1, codes
     hold.refresh_from_db()
     assert hold.status == Status.RELEASED

@@ -78,24 +78,3 @@ def line(price: str = "1000.00", **kwargs) -> LineInput:
         unit_price=Decimal(price),
         **{k: Decimal(v) if isinstance(v, str) else v for k, v in kwargs.items()},
     )
-
-
-def at_once(*steps):
-    """Run the steps at the same moment, each on its own thread and so its own database
-    connection (closed after), as two desks or a webhook and beat would; their results."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-
-    barrier = threading.Barrier(len(steps))
-
-    def run(step):
-        try:
-            barrier.wait(timeout=30)
-            return step()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(steps)) as pool:
-        return list(pool.map(run, steps))

@@ -17,7 +17,8 @@ from tests.billing.deposit_helpers import (
     pay,
     waiting_payment,
 )
-from tests.billing.helpers import at_once, cleared_patient
+from tests.billing.helpers import cleared_patient
+from tests.concurrency import at_once
 
 pytestmark = at_clinic_now
 

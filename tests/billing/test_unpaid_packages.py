@@ -24,7 +24,8 @@ from billing.services.unpaid_packages import package_cancel_unpaid, packages_can
 from clinic.audit import Actor
 from tests.appointments.clinic_setup import at_clinic_now
 from tests.billing.fake_stripe import signed_event
-from tests.billing.helpers import at_once, cleared_patient, desk, plan, priced_clinic, session
+from tests.billing.helpers import cleared_patient, desk, plan, priced_clinic, session
+from tests.concurrency import at_once
 from tests.factories import api
 
 pytestmark = at_clinic_now
