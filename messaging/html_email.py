@@ -8,10 +8,25 @@ and never load the site's stylesheet.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
+from django.template.defaultfilters import linebreaksbr, urlize
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 FOOTER_SEPARATOR = "\n--\n"
+
+
+@lru_cache(maxsize=4096)
+def linked(text: str, *, breaks: bool = True) -> SafeString:
+    """The text escaped, its links tappable and (with `breaks`) its line breaks kept: the
+    template filters `urlize|linebreaksbr`, remembered per text. Most paragraphs repeat
+    from one message to the next (the address and map, the visit's preparation, the
+    footer) and Django's urlize costs about 40 µs a paragraph: before this, a fifth of the
+    worker's time in row M of the benchmark went into it."""
+    found = urlize(text, autoescape=True)
+    return linebreaksbr(found, autoescape=True) if breaks else found
 
 
 def html_alternative(text: str, *, subject: str, language: str) -> str:
@@ -21,7 +36,7 @@ def html_alternative(text: str, *, subject: str, language: str) -> str:
         "subject": subject,
         "language": language,
         "clinic": settings.CLINIC_NAME,
-        "paragraphs": paragraphs,
-        "footer": [line for line in footer.splitlines() if line.strip()],
+        "paragraphs": [linked(p) for p in paragraphs],
+        "footer": [linked(line, breaks=False) for line in footer.splitlines() if line.strip()],
     }
     return render_to_string("emails/layout.html", context)

@@ -92,3 +92,25 @@ def test_an_email_never_says_noon_or_pm(clinic, smtp_settings):
         for part in ("plain", "html"):
             content = received.email.get_body((part,)).get_content()
             assert "noon" not in content and "p.m." not in content and "a.m." not in content
+
+
+ODD_TEXTS = [
+    "Map: https://www.openstreetmap.org/search?query=12+Khreshchatyk+St%2C+Kyiv&x=<1>",
+    "Confirm:\nhttp://127.0.0.1:8000/messages/link/5.c:1x:abc/\nthen come.",
+    'A manager\'s note: <script>alert("x")</script> & "quotes", see www.example.org.',
+    "Write to help@clinic.example.com (or call).",
+    "Nothing to link here, 10:00 sharp.",
+]
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS)
+def test_paragraphs_are_escaped_and_linked_as_the_template_filters_would(text):
+    from django.template import Context, Template
+
+    from messaging.html_email import linked
+
+    for breaks, filters in ((True, "urlize|linebreaksbr"), (False, "urlize")):
+        expected = Template("{{ t|%s }}" % filters).render(Context({"t": text}))
+        assert linked(text, breaks=breaks) == expected
+        assert linked(text, breaks=breaks) == expected  # remembered: the same again
+    assert "<script>" not in linked(text)
