@@ -90,7 +90,9 @@ def _second_factor(user: Any) -> dict[str, Any]:
 
 
 def desk_session_cookie(info: dict | None = None, username: str = RECEPTION) -> str:
-    """A logged-in session of the bench's reception user: the value of a Cookie header."""
+    """A logged-in session of the bench's reception user, and the CSRF cookie its first
+    page set (a browser sends back both on every later page): the value of a Cookie
+    header."""
     from django.conf import settings
     from django.contrib.auth import (
         BACKEND_SESSION_KEY,
@@ -98,6 +100,7 @@ def desk_session_cookie(info: dict | None = None, username: str = RECEPTION) -> 
         SESSION_KEY,
         get_user_model,
     )
+    from django.test import Client
 
     user = get_user_model().objects.get(username=username)
     store = import_module(settings.SESSION_ENGINE).SessionStore()
@@ -106,7 +109,10 @@ def desk_session_cookie(info: dict | None = None, username: str = RECEPTION) -> 
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.update(_second_factor(user))
     store.create()
-    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+    cookie = f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+    first = Client(HTTP_HOST="127.0.0.1", HTTP_COOKIE=cookie)
+    first.get(desk_path(desk_day()))
+    return f"{cookie}; {settings.CSRF_COOKIE_NAME}={first.cookies[settings.CSRF_COOKIE_NAME].value}"
 
 
 def desk_queries(cookie: str, path: str) -> int:
