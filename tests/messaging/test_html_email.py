@@ -109,8 +109,9 @@ def test_paragraphs_are_escaped_and_linked_as_the_template_filters_would(text):
 
     from messaging.html_email import linked
 
-    for breaks, filters in ((True, "urlize|linebreaksbr"), (False, "urlize")):
-        expected = Template("{{ t|%s }}" % filters).render(Context({"t": text}))
+    templates = {True: "{{ t|urlize|linebreaksbr }}", False: "{{ t|urlize }}"}
+    for breaks, template in templates.items():
+        expected = Template(template).render(Context({"t": text}))
         assert linked(text, breaks=breaks) == expected
         assert linked(text, breaks=breaks) == expected  # remembered: the same again
     assert "<script>" not in linked(text)
