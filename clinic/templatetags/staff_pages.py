@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
@@ -37,16 +38,22 @@ def nav_links(user: Any) -> SafeString:
     the request's CSRF token). Every login with the same entries and language gets the
     same HTML, so each process renders it once per combination, not on every page: its
     dozen `{% url %}` and `{% translate %}` were a third of the day page's template."""
-    if not getattr(user, "is_authenticated", False):
-        return _nav_html(get_language(), get_script_prefix(), ())
-    entries = (("patient", has_role(user, Role.PATIENT)), ("admin", bool(user.is_staff)))
-    entries += tuple((name, can_ever(user, action)) for name, action in _ENTRIES)
+    entries: tuple[tuple[str, bool], ...] = ()
+    if getattr(user, "is_authenticated", False):
+        entries = (("patient", has_role(user, Role.PATIENT)), ("admin", bool(user.is_staff)))
+        entries += tuple((name, can_ever(user, action)) for name, action in _ENTRIES)
+    if settings.DEBUG:  # `make dev`: an edited template shows on the next page
+        return _render_nav(entries)
     return _nav_html(get_language(), get_script_prefix(), entries)
 
 
 @lru_cache(maxsize=256)
 def _nav_html(language: str, prefix: str, entries: tuple[tuple[str, bool], ...]) -> SafeString:
     """(`language` and `prefix` are the key: the active ones render it.)"""
+    return _render_nav(entries)
+
+
+def _render_nav(entries: tuple[tuple[str, bool], ...]) -> SafeString:
     context = {"authenticated": bool(entries), **dict(entries)}
     html = render_to_string("_nav_links.html", context)
     return mark_safe("\n".join(line for line in html.splitlines() if line.strip()))  # noqa: S308

@@ -70,3 +70,15 @@ def test_the_entries_follow_the_language_and_a_change_of_role():
     user = get_user_model().objects.get(pk=reception.session["_auth_user_id"])
     user.groups.add(Group.objects.get(name=Role.MANAGER))
     assert {"Reports", "Settings"} <= nav_of(reception)
+
+
+def test_with_debug_on_the_links_are_rendered_on_every_page(settings):
+    """`make dev` (DEBUG): an edited navigation template shows on the next page."""
+    from clinic.templatetags.staff_pages import _nav_html
+
+    settings.DEBUG = True
+    reception = client_for(Role.RECEPTION)
+    before = _nav_html.cache_info()
+    assert "Desk" in nav_of(reception) and "Desk" in nav_of(reception)
+    after = _nav_html.cache_info()
+    assert (after.hits, after.misses) == (before.hits, before.misses)
