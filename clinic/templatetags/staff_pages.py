@@ -1,4 +1,4 @@
-"""Template helpers of the staff pages: which entries the navigation shows a role."""
+"""Template helpers of the pages: which entries the main navigation shows a login."""
 
 from __future__ import annotations
 
@@ -24,12 +24,6 @@ _ENTRIES = (
     ("reports", Action.REPORTS_VIEW),
     ("settings", Action.CLINIC_SETTINGS),
 )
-
-
-@register.filter
-def may(user, action: str) -> bool:
-    """`{% if user|may:"desk.view" %}`: may this login ever take the action?"""
-    return can_ever(user, Action(action))
 
 
 @register.simple_tag

@@ -2,15 +2,7 @@
 
 from django import template
 
-from clinic.roles import Role, has_role
-
 register = template.Library()
-
-
-@register.filter
-def is_patient(user) -> bool:
-    """Does this login book for itself (the nav shows Book and My appointments)?"""
-    return has_role(user, Role.PATIENT)
 
 
 @register.filter
