@@ -388,7 +388,7 @@ def _seed(count: int) -> dict:
     from django.utils import timezone
 
     from appointments.models import Appointment
-    from messaging.models import Message
+    from messaging.models import UNSENT, Message, MessageStatus
     from treatments.models import Treatment
 
     _clean()
@@ -400,9 +400,13 @@ def _seed(count: int) -> dict:
         # they would go out ahead of this row's reminders and be timed as part of it.
         # This is the benchmark's own database: they are voided, and their number reported.
         voided = (
-            Message.objects.filter(status__in=["pending", "sending"], next_attempt_at__lte=now)
+            Message.objects.filter(status__in=UNSENT, next_attempt_at__lte=now)
             .exclude(patient__last_name=MARK)
-            .update(status="void", claim_token="", last_error="voided by the benchmark's row M")
+            .update(
+                status=MessageStatus.VOID,
+                claim_token="",
+                last_error="voided by the benchmark's row M",
+            )
         )
         who, room, patients = _bench_people()
         consultation = Treatment.objects.get(slug="initial-consultation")
