@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 RECEPTION = "bench-reception"
-BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+BACKEND = "clinic.backends.AuthenticationBackend"
 
 
 def desk_day(today: date | None = None) -> date:

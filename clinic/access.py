@@ -1,28 +1,39 @@
-"""What every request asks about its user: their groups (clinic.roles makes roles of
-them), their own patient record and whether they have an authenticator app, kept in the
-shared cache per user.
+"""What every request asks about its user, kept in the shared cache per user: the user's
+own row, their groups (clinic.roles makes roles of them), their own patient record and
+whether they have an authenticator app.
 
-Django's stock backends load the user (one query); these three facts would cost three
-more on every request, so they are cached under a key that names a per-user version:
+Django's stock backends load the user (one query) and these facts would cost three more
+on every request, so they are cached under a key that names a per-user version:
 
     clinic:access:v:<user id>          -> a random version, made when missing
-    clinic:access:<user id>:<version>  -> (group names, patient id, has authenticator app)
+    clinic:user:<user id>:<version>    -> (group names, patient id, has authenticator app,
+                                           the user's row)
+
+The logged-in user of a session (clinic.backends) and of an API token
+(clinic.authentication) is made from that row (`user_of`), so a request that knows its
+user's version already asks the database nothing about them. The row holds what the
+database holds, the password hash included; the cache is as private as the database and
+holds the sessions already (README, "Deploying on several hosts").
 
 Any change that alters them (group membership, the patient record's login or merge, an
-authenticator added or removed, the user saved) deletes the version key once its
-transaction has committed, so the next request on every process and host reads afresh.
-The version is read before the database: a reader that raced a change and cached the old
-facts cached them under the old version, which nobody reads any more.
+authenticator added or removed, an API token issued or revoked, the user saved) deletes
+the version key once its transaction has committed, so the next request on every process
+and host reads afresh. The version is read before the database: a reader that raced a
+change and cached the old facts cached them under the old version, which nobody reads any
+more. A change made without the ORM's signals (a queryset `update()` of users, raw SQL)
+must call `forget(user_id)` itself.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import transaction
+from django.db import router, transaction
 
 TOTP = "totp"  # allauth's Authenticator.Type.TOTP
 TIMEOUT = 3600  # seconds; a change invalidates at once, this only bounds memory
@@ -33,6 +44,7 @@ class Access:
     groups: frozenset[str]  # their names
     patient_id: int | None
     has_totp: bool
+    row: tuple = ()  # the user's concrete fields (user_fields()) as read under this version
 
 
 NOBODY = Access(frozenset(), None, False)
@@ -43,57 +55,88 @@ def _version_key(user_id: int) -> str:
     return f"clinic:access:v:{user_id}"
 
 
+def _facts_key(user_id: Any, version: str) -> str:
+    # Named apart from the facts without the row that the code before it kept
+    # ("clinic:access:<id>:<version>"), so hosts of both can run side by side in an upgrade.
+    return f"clinic:user:{user_id}:{version}"
+
+
 def access_of(user: Any) -> Access:
     """The user's access facts, cached on the user object for the request."""
     if not getattr(user, "is_authenticated", False) or user.pk is None:
         return NOBODY
     known = getattr(user, _ATTR, None)
     if known is None:
-        known = _cached(user)
+        known = _cached(user.pk) or NOBODY  # NOBODY: the user was deleted meanwhile
         setattr(user, _ATTR, known)
     return known
+
+
+def user_of(user_id: Any) -> Any | None:
+    """The user with this id as committed under their current version, made from the
+    cached row (no query once this version was read), or None if there is none. Its
+    access facts come with it."""
+    access = _cached(user_id)
+    if access is None:
+        return None
+    model = get_user_model()
+    user = model.from_db(router.db_for_read(model), user_fields(), access.row)
+    setattr(user, _ATTR, access)
+    return user
+
+
+@functools.cache
+def user_fields() -> tuple[str, ...]:
+    """The user model's concrete fields, in the order of the cached row."""
+    return tuple(f.attname for f in get_user_model()._meta.concrete_fields)
 
 
 # The facts under a version never change (a change makes a new version), so each process
 # also keeps the last few it read: a request then asks the shared cache for the version
 # only, one round trip instead of two.
 _SEEN_MAX = 512
-_seen: dict[tuple[int, str], Access] = {}
+_seen: dict[tuple[Any, str], Access] = {}
 
 
-def _cached(user: Any) -> Access:
-    version = cache.get_or_set(_version_key(user.pk), lambda: uuid.uuid4().hex, TIMEOUT)
-    seen = _seen.get((user.pk, version))
+def _cached(user_id: Any) -> Access | None:
+    version = cache.get_or_set(_version_key(user_id), lambda: uuid.uuid4().hex, TIMEOUT)
+    seen = _seen.get((user_id, version))
     if seen is not None:
         return seen
-    key = f"clinic:access:{user.pk}:{version}"
+    key = _facts_key(user_id, version)
     found = cache.get(key)
-    if found is None:
-        access = _load(user)
-        cache.set(key, (sorted(access.groups), access.patient_id, access.has_totp), TIMEOUT)
+    if found is not None:
+        groups, patient_id, totp, row = found
+        access = Access(frozenset(groups), patient_id, totp, tuple(row))
     else:
-        groups, patient_id, totp = found
-        access = Access(frozenset(groups), patient_id, totp)
+        access = _load(user_id)
+        if access is None:
+            return None
+        facts = (sorted(access.groups), access.patient_id, access.has_totp, access.row)
+        cache.set(key, facts, TIMEOUT)
     if len(_seen) >= _SEEN_MAX:
         _seen.clear()
-    _seen[(user.pk, version)] = access
+    _seen[(user_id, version)] = access
     return access
 
 
-def _load(user: Any) -> Access:
+def _load(user_id: Any) -> Access | None:
     from allauth.mfa.utils import is_mfa_enabled
-    from django.contrib.auth import get_user_model
 
+    model = get_user_model()
+    row = model._default_manager.filter(pk=user_id).values_list(*user_fields()).first()
+    if row is None:
+        return None
+    user = model.from_db(router.db_for_read(model), user_fields(), row)
     groups = frozenset(user.groups.values_list("name", flat=True))
     # Through the login's reverse one-to-one `patient` (patients.Patient.user): clinic
     # imports no app.
     patient_id = (
-        get_user_model()
-        .objects.filter(pk=user.pk, patient__merged_into__isnull=True)
+        model.objects.filter(pk=user_id, patient__merged_into__isnull=True)
         .values_list("patient__id", flat=True)
         .first()
     )
-    return Access(groups, patient_id, is_mfa_enabled(user, [TOTP]))
+    return Access(groups, patient_id, is_mfa_enabled(user, [TOTP]), tuple(row))
 
 
 def forget(user_id: int | None) -> None:

@@ -25,6 +25,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication as DrfSessionAuthentication
 from rest_framework.request import Request
 
+from clinic.access import user_of
 from clinic.second_factor import second_factor_refusal, session_passed_mfa
 
 
@@ -53,12 +54,14 @@ class SecondFactorRule:
 class TokenAuthentication(SecondFactorRule, KnoxTokenAuthentication):
     """`Authorization: Token <token>` (django-rest-knox: hashed, expiring, revocable).
 
-    The token check is one query (the token with its user) and one SHA-512 hash. knox's
-    own check also reads all the user's other tokens on every request to delete the
-    expired ones: one query more, which took the booking request (benchmark row W) from
-    8 to 9 queries, over the bar of 8. Here an expired token is refused (and deleted)
-    when it is used, and beat deletes the others nightly
-    (clinic.tasks.clear_expired_tokens)."""
+    The token check is one query (the token's row alone) and one SHA-512 hash; its user
+    comes from the shared cache of users (clinic.access.user_of), as a session's does. The
+    token itself is read from the database on every request, so a revoked one is refused
+    on the next request everywhere. knox's own check also reads all the user's other
+    tokens on every request to delete the expired ones: one query more, which took the
+    booking request (benchmark row W) from 8 to 9 queries, over the bar of 8. Here an
+    expired token is refused (and deleted) when it is used, and beat deletes the others
+    nightly (clinic.tasks.clear_expired_tokens)."""
 
     def authenticate_credentials(self, token: bytes) -> tuple[Any, AuthToken]:
         text = token.decode("utf-8", errors="replace")
@@ -67,20 +70,26 @@ class TokenAuthentication(SecondFactorRule, KnoxTokenAuthentication):
         except (TypeError, binascii.Error):
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         now = timezone.now()
-        candidates = AuthToken.objects.filter(
-            token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH]
-        ).select_related("user")
-        for found in candidates:
+        rows = AuthToken.objects.filter(token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH])
+        for row in rows.values_list(*_TOKEN_FIELDS):
+            found = AuthToken.from_db(rows.db, _TOKEN_FIELDS, row)
             if not compare_digest(digest, found.digest):
                 continue
             if found.expiry is not None and found.expiry < now:
                 found.delete()
                 break
+            user = user_of(found.user_id)
+            if user is None:
+                break
+            found.user = user
             return self.validate_user(found)  # knox's: refuses an inactive user
         raise exceptions.AuthenticationFailed(_("Invalid token."))
 
     def proves_second_factor(self, request: Request, user: Any, credential: Any) -> bool:
         return True  # issued only after the second factor: clinic.tokens
+
+
+_TOKEN_FIELDS = tuple(f.attname for f in AuthToken._meta.concrete_fields)
 
 
 class SessionAuthentication(SecondFactorRule, DrfSessionAuthentication):

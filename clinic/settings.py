@@ -306,7 +306,8 @@ if TESTING:  # hashing is not what the tests measure
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login outright
-    "allauth.account.auth_backends.AuthenticationBackend",  # username or email
+    # allauth's (username or email), with each request's user from the shared cache
+    "clinic.backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "appointments:mine"

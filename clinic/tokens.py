@@ -3,7 +3,8 @@ are revoked when the person's credentials or standing change.
 
 Why knox rather than DRF's `authtoken`: knox stores only a hash of each token, gives a
 person several tokens (one per device), and every token has an expiry. Checking one costs
-one query (the token with its user) and one SHA-512 hash: clinic.authentication.
+one query (the token's row; its user is cached) and one SHA-512 hash:
+clinic.authentication.
 
 The rule of the second factor (clinic.security) holds for tokens because a token is the
 proof: a staff member (or anyone with an authenticator app) gets one only with their

@@ -116,7 +116,8 @@ def test_a_token_check_costs_one_query(db):
         APIClient().get("/api/treatments/")
     with CaptureQueriesContext(connection) as with_token:
         assert client.get("/api/treatments/").status_code == 200
-    # the token with its user (not the user's other tokens: clinic.authentication)
+    # the token's row only: its user comes from the shared cache, and knox's read of the
+    # user's other tokens is skipped (clinic.authentication)
     assert len(with_token) - len(anonymous) == 1, [q["sql"] for q in with_token]
 
 

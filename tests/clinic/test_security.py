@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from clinic import access
 from clinic.auth import has_totp
 from clinic.roles import Role, is_staff_member, patient_id_of, roles_of
 from clinic.security import LOGIN_AT, SEEN_AT
@@ -140,7 +141,7 @@ def test_roles_patient_and_second_factor_come_from_the_shared_cache(reception):
 def test_a_process_keeps_a_versions_facts_and_rereads_them_when_the_version_moves(reception):
     assert roles_of(fresh(reception)) == {Role.RECEPTION}
     version_key = f"clinic:access:v:{reception.pk}"
-    facts_key = f"clinic:access:{reception.pk}:{cache.get(version_key)}"
+    facts_key = f"clinic:user:{reception.pk}:{cache.get(version_key)}"
     cache.delete(facts_key)  # gone from Redis: this process still knows that version's facts
     with CaptureQueriesContext(connection) as queries:
         assert roles_of(fresh(reception)) == {Role.RECEPTION}
@@ -175,6 +176,62 @@ def test_a_change_of_role_patient_record_or_authenticator_is_seen_at_the_next_re
     other.user = login
     other.save()
     assert patient_id_of(fresh(login)) == other.pk
+
+
+def _user_queries(queries) -> list[str]:
+    table = get_user_model()._meta.db_table
+    return [q["sql"] for q in queries if f'FROM "{table}"' in q["sql"]]
+
+
+def test_a_sessions_user_comes_from_the_shared_cache_with_its_facts(db):
+    """clinic.backends: no query for the user of a logged-in request once their current
+    version was read, in this process or (from Redis) in another."""
+    p = patient()
+    client = Client()
+    client.force_login(p.user)  # the first backend that loads users: clinic.backends
+    assert client.get(f"/api/patients/{p.pk}/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/api/patients/{p.pk}/").status_code == 200
+    assert _user_queries(queries) == []
+    access._seen.clear()  # as another process: only Redis knows the version's facts
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/api/patients/{p.pk}/").status_code == 200
+    assert _user_queries(queries) == []
+
+
+def test_a_user_saved_is_seen_by_the_next_request(db):
+    p = patient()
+    client = Client()
+    client.force_login(p.user)
+    assert client.get(f"/api/patients/{p.pk}/").status_code == 200
+    p.user.first_name = "Renamed"
+    p.user.save()
+    assert access.user_of(p.user.pk).first_name == "Renamed"
+    p.user.set_password("another-pw-987654")  # the session's hash no longer matches
+    p.user.save()
+    assert client.get(f"/api/patients/{p.pk}/").status_code == 401
+    assert "_auth_user_id" not in client.session
+
+    again = Client()
+    again.force_login(p.user)
+    assert again.get(f"/api/patients/{p.pk}/").status_code == 200
+    p.user.is_active = False
+    p.user.save()
+    assert again.get(f"/api/patients/{p.pk}/").status_code == 401
+    p.user.delete()
+    assert access.user_of(p.user.pk) is None
+    assert again.get(f"/api/patients/{p.pk}/").status_code == 401
+
+
+def test_a_user_changed_without_signals_is_seen_once_its_version_is_dropped(db):
+    """A change another process made without the model's signals (here an `update()`)
+    is seen once the version moves, which is what `forget` does."""
+    p = patient()
+    assert access.user_of(p.user.pk).first_name == p.user.first_name
+    get_user_model().objects.filter(pk=p.user.pk).update(first_name="Quietly")
+    assert access.user_of(p.user.pk).first_name != "Quietly"  # still that version's row
+    access.forget(p.user.pk)
+    assert access.user_of(p.user.pk).first_name == "Quietly"
 
 
 def test_a_staff_session_that_skipped_the_second_factor_is_ended(reception):

@@ -259,3 +259,33 @@ def test_wrong_codes_on_both_hosts_lock_the_code_step_on_both(hosts, manager):
     api = requests.post(b.url + "/api/auth/token/", json=body, timeout=20)
     assert api.status_code == 429, api.text
     assert api.json()["error"]["code"] == "too_many_attempts"
+
+
+def test_a_user_changed_elsewhere_is_seen_by_both_hosts_at_the_next_request(hosts, manager):
+    """The user of a session and of a token comes from the shared cache (clinic.access,
+    clinic.backends): a change committed by another process (this test's own) is seen by
+    both hosts at the very next request."""
+    from django.contrib.auth.models import Group
+
+    a, b = hosts
+    user, secret = manager
+    on_a = a.browser()
+    on_a.log_in(user, totp_code(secret))
+    on_b = b.browser()
+    on_b.http.cookies.update(on_a.http.cookies)  # the same session, kept in Redis
+    token = {"Authorization": f"Token {token_of(user)}"}
+    for host, browser in ((a, on_a), (b, on_b)):
+        assert browser.get("/reports/", allow_redirects=False).status_code == 200, host.url
+        assert requests.get(host.url + "/api/patients/", headers=token, timeout=20).ok
+
+    user.groups.remove(Group.objects.get(name=Role.MANAGER))  # no longer staff
+    for host, browser in ((a, on_a), (b, on_b)):
+        assert browser.get("/reports/", allow_redirects=False).status_code in (302, 403)
+        refused = requests.get(host.url + "/api/patients/", headers=token, timeout=20)
+        assert refused.status_code == 403, host.url
+
+    user.set_password("another-pw-987654")  # the session's password hash is stale now
+    user.save()
+    for browser in (on_a, on_b):
+        page = browser.get("/reports/", allow_redirects=False)
+        assert page.status_code == 302 and "/accounts/login/" in page.headers["Location"]
