@@ -16,12 +16,13 @@ database holds, the password hash included; the cache is as private as the datab
 holds the sessions already (README, "Deploying on several hosts").
 
 Any change that alters them (group membership, the patient record's login or merge, an
-authenticator added or removed, an API token issued or revoked, the user saved) deletes
-the version key once its transaction has committed, so the next request on every process
-and host reads afresh. The version is read before the database: a reader that raced a
-change and cached the old facts cached them under the old version, which nobody reads any
-more. A change made without the ORM's signals (a queryset `update()` of users, raw SQL)
-must call `forget(user_id)` itself.
+authenticator added or removed, the user saved) deletes the version key once its
+transaction has committed, so the next request on every process and host reads afresh.
+(API tokens are not cached: the token check reads the token's row every time.) The
+version is read before the database: a reader that raced a change and cached the old
+facts cached them under the old version, which nobody reads any more. A change made
+without the ORM's signals (a queryset `update()` of users, raw SQL) must call
+`forget(user_id)` itself.
 """
 
 from __future__ import annotations
