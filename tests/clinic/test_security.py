@@ -218,8 +218,9 @@ def test_a_user_saved_is_seen_by_the_next_request(db):
     p.user.is_active = False
     p.user.save()
     assert again.get(f"/api/patients/{p.pk}/").status_code == 401
-    p.user.delete()
-    assert access.user_of(p.user.pk) is None
+    user_id = p.user.pk
+    p.user.delete()  # (which sets p.user.pk to None)
+    assert access.user_of(user_id) is None
     assert again.get(f"/api/patients/{p.pk}/").status_code == 401
 
 
