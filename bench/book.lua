@@ -1,5 +1,6 @@
 -- wrk script for row W: every request books a different free slot.
--- args: <bodies file (one JSON body a line)> <token>. Thread k takes lines k, k+T, k+2T...
+-- args: <bodies file (one JSON body a line)> <token> [threads] [path]. Thread k takes lines
+-- k, k+T, k+2T... The path is /api/appointments/ unless given (the floor rows: bench.floor).
 local threads, count = {}, 0
 
 function setup(thread)
@@ -17,9 +18,10 @@ function init(args)
   end
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Token " .. args[2]
+  path = args[4] or "/api/appointments/"
 end
 
 function request()
   idx = idx + 1
-  return wrk.format("POST", "/api/appointments/", nil, bodies[idx])
+  return wrk.format("POST", path, nil, bodies[idx])
 end

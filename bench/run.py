@@ -68,10 +68,17 @@ def manage(*args: str) -> None:
 
 
 class Server:
+    def __init__(self, settings: str = "clinic.settings") -> None:
+        self.settings = settings
+
     def __enter__(self) -> Server:
         # What `make run` serves: gunicorn with the deployment's config (2 sync workers,
-        # its access log), in production settings.
-        env = production_env() | {"GUNICORN_BIND": f"127.0.0.1:{PORT}", "WEB_CONCURRENCY": "2"}
+        # its access log), in production settings (the floor rows add two views to them).
+        env = production_env() | {
+            "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+            "WEB_CONCURRENCY": "2",
+            "DJANGO_SETTINGS_MODULE": self.settings,
+        }
         self.proc = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "clinic.wsgi"],
             cwd=ROOT,
@@ -239,6 +246,30 @@ def checkout_row(info: dict, tmp: Path, base: Row, seconds: int) -> Row:
     return judge(row, base, 0.15)
 
 
+def floor_rows(info: dict, tmp: Path, seconds: int) -> list[Row]:
+    """Rows F0 and F1 (bench.floor): row W's request through the API's whole stack, then
+    `SELECT 1` (F0) or one committed INSERT (F1) instead of the booking. A ratio is taken
+    against GET /healthz served by the same server run, which the JSON keeps."""
+    manage("shell", "--no-imports", "-c", "from bench.floor import prepare; prepare()")
+    script = ROOT / "bench" / "book.lua"
+    bodies = bookings_file(info, tmp, 0, 20_000)  # only validated here: any line will do
+    with Server("bench.floor_settings"):
+        base = measure(Row("B", "GET /healthz (the floor rows' server)", ""), "/healthz", seconds)
+        rows = []
+        for name, what, path in (
+            ("F0", "floor: W's request, SELECT 1, no booking", "/bench/floor/read/"),
+            ("F1", "floor: W's request, 1 INSERT, no booking", "/bench/floor/write/"),
+        ):
+            args = [str(bodies), info["token"], "2", path]
+            wrk(path, seconds=2, script=script, script_args=args)
+            row = Row(name, what, "none (floor)", extra={"healthz_rps_same_run": base.rps})
+            for key, value in wrk(path, seconds=seconds, script=script, script_args=args).items():
+                setattr(row, key, value)
+            row.ratio = row.rps / base.rps if base.rps else None
+            rows.append(row)
+    return rows
+
+
 def desk_session(info_path: Path) -> dict:
     """bench.desk: a logged-in reception session cookie, the day page path, its queries."""
     out = subprocess.run(
@@ -333,6 +364,7 @@ def main() -> None:
     q20 = queries(tmp / "info-20k.json")
     info = build(20_000, tmp / "info-20k.json")  # fresh: the query count booked two slots
     rows = load_rows(info, args.seconds, tmp, tmp / "info-20k.json")
+    rows += floor_rows(info, tmp, args.seconds)
     if not args.skip_messages:
         rows.append(messages_row())
     q20["D"] = next(r for r in rows if r.name == "D").extra["queries"]
