@@ -39,24 +39,24 @@ class FloorRead(APIView):
 
     def post(self, request: Request) -> Response:
         data = validated(BookInput, request)
+        return Response({"id": self.work(data), "start": data["start"]}, status=201)
+
+    def work(self, data: dict) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-            (one,) = cursor.fetchone()
-        return Response({"id": one, "start": data["start"]}, status=201)
+            return cursor.fetchone()[0]
 
 
 class FloorWrite(FloorRead):
     """F1: as F0, then one INSERT ... RETURNING committed in its own transaction."""
 
-    def post(self, request: Request) -> Response:
-        data = validated(BookInput, request)
+    def work(self, data: dict) -> int:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO bench_floor (treatment_id, start) VALUES (%s, %s) RETURNING id",
                 [data["treatment"], data["start"]],
             )
-            (new_id,) = cursor.fetchone()
-        return Response({"id": new_id, "start": data["start"]}, status=201)
+            return cursor.fetchone()[0]
 
 
 urlpatterns = [

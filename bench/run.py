@@ -135,10 +135,16 @@ def wrk(
 
 
 def measure(
-    row: Row, path: str, seconds: int, script: Path | None = None, headers: dict | None = None
+    row: Row,
+    path: str,
+    seconds: int,
+    script: Path | None = None,
+    headers: dict | None = None,
+    script_args: list[str] | None = None,
 ) -> Row:
-    wrk(path, seconds=2, script=script, headers=headers)  # warm-up
-    for key, value in wrk(path, seconds=seconds, script=script, headers=headers).items():
+    options = {"script": script, "headers": headers, "script_args": script_args}
+    wrk(path, seconds=2, **options)  # warm-up
+    for key, value in wrk(path, seconds=seconds, **options).items():
         setattr(row, key, value)
     return row
 
@@ -186,8 +192,13 @@ def bookings_file(info: dict, tmp: Path, skip: int, count: int) -> Path:
     return path
 
 
-def judge(row: Row, base: Row, minimum: float) -> Row:
+def relative(row: Row, base: Row) -> Row:
     row.ratio = row.rps / base.rps if base.rps else None
+    return row
+
+
+def judge(row: Row, base: Row, minimum: float) -> Row:
+    relative(row, base)
     row.passed = row.ratio is not None and row.ratio >= minimum and row.errors == 0
     return row
 
@@ -255,19 +266,22 @@ def floor_rows(info: dict, tmp: Path, seconds: int) -> list[Row]:
     bodies = bookings_file(info, tmp, 0, 20_000)  # only validated here: any line will do
     with Server("bench.floor_settings"):
         base = measure(Row("B", "GET /healthz (the floor rows' server)", ""), "/healthz", seconds)
-        rows = []
-        for name, what, path in (
-            ("F0", "floor: W's request, SELECT 1, no booking", "/bench/floor/read/"),
-            ("F1", "floor: W's request, 1 INSERT, no booking", "/bench/floor/write/"),
-        ):
-            args = [str(bodies), info["token"], "2", path]
-            wrk(path, seconds=2, script=script, script_args=args)
-            row = Row(name, what, "none (floor)", extra={"healthz_rps_same_run": base.rps})
-            for key, value in wrk(path, seconds=seconds, script=script, script_args=args).items():
-                setattr(row, key, value)
-            row.ratio = row.rps / base.rps if base.rps else None
-            rows.append(row)
-    return rows
+        return [
+            relative(
+                measure(
+                    Row(name, what, "none (floor)", extra={"healthz_rps_same_run": base.rps}),
+                    path,
+                    seconds,
+                    script=script,
+                    script_args=[str(bodies), info["token"], "2", path],
+                ),
+                base,
+            )
+            for name, what, path in (
+                ("F0", "floor: W's request, SELECT 1, no booking", "/bench/floor/read/"),
+                ("F1", "floor: W's request, 1 INSERT, no booking", "/bench/floor/write/"),
+            )
+        ]
 
 
 def desk_session(info_path: Path) -> dict:
