@@ -28,7 +28,7 @@ from appointments.api.serializers import (
 from appointments.availability import free_slots
 from appointments.calendar import calendar_config, calendar_snapshot, zone
 from appointments.models import Appointment, Channel, Status
-from clinic.api import IdFilter, StrictFilterSet, actor_of, requires, validated
+from clinic.api import IdFilter, StrictFilterSet, actor_of, represent, requires, validated
 from clinic.errors import Forbidden, Invalid
 from clinic.forms import BoundedDateField
 from clinic.roles import Action, is_staff_member, patient_id_of
@@ -174,7 +174,7 @@ class AppointmentListCreate(generics.ListAPIView):
                 channel=_channel(request),
             )
             # A patient's booking with a deposit is held: `deposit` says what to pay.
-            return Response(BookedOutput(appointment).data, status=status.HTTP_201_CREATED)
+            return Response(represent(BookedOutput, appointment), status=status.HTTP_201_CREATED)
 
         return idempotency.idempotent(request, book)
 

@@ -1,0 +1,43 @@
+"""clinic.api.represent: one output serializer per process answers as a new one would.
+
+The booking's answer (bench row W) goes through it. A shared instance must keep nothing
+from one call to the next: a held booking's deposit must not show on the next booking,
+and each answer must equal what `BookedOutput(appointment).data` gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from appointments.api.serializers import AppointmentOutput, BookedOutput
+from appointments.models import Status
+from appointments.services import appointment_book
+from clinic.api import represent
+from clinic.audit import Actor
+from clinic.roles import Role
+from tests.appointments.clinic_setup import at_clinic_now, days_ahead, local
+from tests.billing.deposit_helpers import book_online, deposit_clinic
+from tests.billing.helpers import cleared_patient
+from tests.factories import staff
+
+pytestmark = [pytest.mark.django_db, at_clinic_now]
+
+
+def test_each_answer_is_what_a_new_serializer_gives_and_nothing_carries_over():
+    clinic = deposit_clinic()
+    held = book_online(clinic, cleared_patient(), days=3, hour=10)
+    desk = staff(Role.RECEPTION)
+    booked = appointment_book(
+        actor=Actor(user=desk),
+        patient=cleared_patient(),
+        treatment=clinic.face,
+        start=local(days_ahead(4), 11),
+    )
+    assert held.status == Status.HELD and booked.status == Status.BOOKED
+
+    first, second, again = (represent(BookedOutput, a) for a in (held, booked, held))
+
+    assert first == BookedOutput(held).data == again
+    assert second == BookedOutput(booked).data
+    assert first["deposit"] is not None and first["deposit"]["amount"] == "300.00"
+    assert second["deposit"] is None and second["id"] == booked.pk
+    assert represent(AppointmentOutput, booked) == AppointmentOutput(booked).data
