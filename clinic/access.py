@@ -1,27 +1,31 @@
 """What every request asks about its user, kept in the shared cache per user: the user's
-own row, their groups (clinic.roles makes roles of them), their own patient record and
-whether they have an authenticator app.
+own row, their groups (clinic.roles makes roles of them), their own patient record,
+whether they have an authenticator app, and their API tokens' rows.
 
 Django's stock backends load the user (one query) and these facts would cost three more
 on every request, so they are cached under a key that names a per-user version:
 
     clinic:access:v:<user id>          -> a random version, made when missing
-    clinic:user:<user id>:<version>    -> (group names, patient id, has authenticator app,
-                                           the user's row)
+    clinic:facts:<user id>:<version>   -> (group names, patient id, has authenticator app,
+                                           the user's row, their API tokens' rows)
 
 The logged-in user of a session (clinic.backends) and of an API token
 (clinic.authentication) is made from that row (`user_of`), so a request that knows its
-user's version already asks the database nothing about them. The row holds what the
-database holds, the password hash included; the cache is as private as the database and
-holds the sessions already (README, "Deploying on several hosts").
+user's version already asks the database nothing about them. An API token is checked
+against the token rows of those facts: the token's key (its first characters, which
+never change) names its user, which each process remembers (`token_owners`), and the
+facts say whether the token is still there. The
+row holds what the database holds, the password hash and the tokens' hashes included;
+the cache is as private as the database and holds the sessions already (README,
+"Deploying on several hosts").
 
 Any change that alters them (group membership, the patient record's login or merge, an
-authenticator added or removed, the user saved) deletes the version key once its
-transaction has committed, so the next request on every process and host reads afresh.
-(API tokens are not cached: the token check reads the token's row every time.) The
+authenticator added or removed, a token issued or revoked, the user saved) deletes the
+version key once its transaction has committed, so the next request on every process and
+host reads afresh: a revoked token is refused at its next request everywhere. The
 version is read before the database: a reader that raced a change and cached the old
 facts cached them under the old version, which nobody reads any more. A change made
-without the ORM's signals (a queryset `update()` of users, raw SQL) must call
+without the ORM's signals (a queryset `update()` of users or tokens, raw SQL) must call
 `forget(user_id)` itself.
 """
 
@@ -35,6 +39,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import router, transaction
+from knox.models import AuthToken
 
 TOTP = "totp"  # allauth's Authenticator.Type.TOTP
 TIMEOUT = 3600  # seconds; a change invalidates at once, this only bounds memory
@@ -46,6 +51,7 @@ class Access:
     patient_id: int | None
     has_totp: bool
     row: tuple = ()  # the user's concrete fields (user_fields()) as read under this version
+    tokens: tuple[tuple, ...] = ()  # their API tokens' rows (token_fields())
 
 
 NOBODY = Access(frozenset(), None, False)
@@ -57,9 +63,10 @@ def _version_key(user_id: int) -> str:
 
 
 def _facts_key(user_id: Any, version: str) -> str:
-    # Named apart from the facts without the row that the code before it kept
-    # ("clinic:access:<id>:<version>"), so hosts of both can run side by side in an upgrade.
-    return f"clinic:user:{user_id}:{version}"
+    # Named apart from the shapes that the code before it kept ("clinic:access:<id>:<v>"
+    # without the row, "clinic:user:<id>:<v>" without the tokens), so hosts of both can run
+    # side by side in an upgrade.
+    return f"clinic:facts:{user_id}:{version}"
 
 
 def access_of(user: Any) -> Access:
@@ -92,11 +99,32 @@ def user_fields() -> tuple[str, ...]:
     return tuple(f.attname for f in get_user_model()._meta.concrete_fields)
 
 
+TOKEN_FIELDS = tuple(f.attname for f in AuthToken._meta.concrete_fields)
+
+
+def token_owners(token_key: str, *, recheck: bool = False) -> tuple[int, ...]:
+    """The users with a token of this key (one, but for a collision of keys), remembered
+    by the process: a token's key and user never change, and whether the token is still
+    there is the user's facts' to say. `recheck` reads them again, for a token made since
+    with a key this process knew; an unknown key is not remembered."""
+    owners = None if recheck else _owners.get(token_key)
+    if owners is None:
+        owners = tuple(
+            AuthToken.objects.filter(token_key=token_key).values_list("user_id", flat=True)
+        )
+        if owners:
+            if len(_owners) >= _SEEN_MAX:
+                _owners.clear()
+            _owners[token_key] = owners
+    return owners
+
+
 # The facts under a version never change (a change makes a new version), so each process
 # also keeps the last few it read: a request then asks the shared cache for the version
 # only, one round trip instead of two.
 _SEEN_MAX = 512
 _seen: dict[tuple[Any, str], Access] = {}
+_owners: dict[str, tuple[int, ...]] = {}  # token_owners()
 
 
 def _cached(user_id: Any) -> Access | None:
@@ -107,13 +135,19 @@ def _cached(user_id: Any) -> Access | None:
     key = _facts_key(user_id, version)
     found = cache.get(key)
     if found is not None:
-        groups, patient_id, totp, row = found
-        access = Access(frozenset(groups), patient_id, totp, tuple(row))
+        groups, patient_id, totp, row, tokens = found
+        access = Access(frozenset(groups), patient_id, totp, tuple(row), tuple(tokens))
     else:
         access = _load(user_id)
         if access is None:
             return None
-        facts = (sorted(access.groups), access.patient_id, access.has_totp, access.row)
+        facts = (
+            sorted(access.groups),
+            access.patient_id,
+            access.has_totp,
+            access.row,
+            access.tokens,
+        )
         cache.set(key, facts, TIMEOUT)
     if len(_seen) >= _SEEN_MAX:
         _seen.clear()
@@ -137,7 +171,8 @@ def _load(user_id: Any) -> Access | None:
         .values_list("patient__id", flat=True)
         .first()
     )
-    return Access(groups, patient_id, is_mfa_enabled(user, [TOTP]), tuple(row))
+    tokens = tuple(AuthToken.objects.filter(user_id=user_id).values_list(*TOKEN_FIELDS))
+    return Access(groups, patient_id, is_mfa_enabled(user, [TOTP]), tuple(row), tokens)
 
 
 def forget(user_id: int | None) -> None:
@@ -160,7 +195,8 @@ def _on_user(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def _on_owned(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """A row that names a user (`user_id`): an authenticator, a patient record."""
+    """A row that names a user (`user_id`): an authenticator, an API token, a patient
+    record."""
     forget(getattr(instance, "user_id", None))
 
 
@@ -188,14 +224,15 @@ def forget_on_change(*models: type) -> None:
 
 
 def connect_receivers() -> None:
-    """The user, their groups and allauth's authenticators (ClinicConfig.ready)."""
+    """The user, their groups, allauth's authenticators and the API tokens
+    (ClinicConfig.ready)."""
     from allauth.mfa.models import Authenticator
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
     user = get_user_model()
-    forget_on_change(Authenticator)
+    forget_on_change(Authenticator, AuthToken)
     post_save.connect(_on_user, sender=user, dispatch_uid="access-user-save")
     post_delete.connect(_on_user, sender=user, dispatch_uid="access-user-delete")
     m2m_changed.connect(_on_membership, sender=user.groups.through, dispatch_uid="access-groups")

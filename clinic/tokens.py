@@ -3,7 +3,7 @@ are revoked when the person's credentials or standing change.
 
 Why knox rather than DRF's `authtoken`: knox stores only a hash of each token, gives a
 person several tokens (one per device), and every token has an expiry. Checking one costs
-one query (the token's row; its user is cached) and one SHA-512 hash:
+one SHA-512 hash and, once its user's facts are cached, no query (its row is among them):
 clinic.authentication.
 
 The rule of the second factor (clinic.security) holds for tokens because a token is the

@@ -7,6 +7,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
@@ -108,17 +109,44 @@ def test_every_api_view_authenticates_through_the_second_factor_rule():
     assert len(seen) > 20
 
 
-def test_a_token_check_costs_one_query(db):
+def test_a_token_check_asks_the_database_nothing_once_its_user_is_cached(db):
     user = patient().user
     client = bearer(api_token_issue(user=user)[0])
-    client.get("/api/treatments/")  # warm: the calendar and catalog caches
+    client.get("/api/treatments/")  # warm: the calendar, the catalog and the user's facts
     with CaptureQueriesContext(connection) as anonymous:
         APIClient().get("/api/treatments/")
     with CaptureQueriesContext(connection) as with_token:
         assert client.get("/api/treatments/").status_code == 200
-    # the token's row only: its user comes from the shared cache, and knox's read of the
-    # user's other tokens is skipped (clinic.authentication)
-    assert len(with_token) - len(anonymous) == 1, [q["sql"] for q in with_token]
+    # the token's owner and the user's tokens come from the shared cache
+    # (clinic.access.token_owners, Access.tokens), and knox's read of the user's other
+    # tokens is skipped (clinic.authentication)
+    assert len(with_token) == len(anonymous), [q["sql"] for q in with_token]
+    # and a token issued since is seen at once: issuing it dropped the user's facts
+    second = bearer(api_token_issue(user=user)[0])
+    assert second.get("/api/treatments/").status_code == 200
+
+
+def test_two_users_tokens_with_the_same_key_are_each_their_own_users(db, monkeypatch):
+    """A token's key names its user (clinic.access.token_owners). A later token of
+    another user with the same key (a collision) is seen at once, and each token stays
+    its own user's."""
+    from knox import crypto
+    from knox.settings import CONSTANTS
+
+    first, second = patient(), patient()
+    for p in (first, second):
+        verified(p.user)
+    mine = api_token_issue(user=first.user)[0]
+    assert bearer(mine).get(f"/api/patients/{first.pk}/").status_code == 200
+    key = mine[: CONSTANTS.TOKEN_KEY_LENGTH]
+    monkeypatch.setattr(crypto, "create_token_string", lambda: key + "f" * (len(mine) - len(key)))
+    theirs = api_token_issue(user=second.user)[0]
+    assert theirs.startswith(key) and theirs != mine
+
+    assert bearer(theirs).get(f"/api/patients/{second.pk}/").status_code == 200
+    assert bearer(theirs).get(f"/api/patients/{first.pk}/").status_code == 404
+    assert bearer(mine).get(f"/api/patients/{first.pk}/").status_code == 200
+    assert bearer(key + "0" * (len(mine) - len(key))).get("/api/treatments/").status_code == 401
 
 
 # --- Getting a token ---------------------------------------------------------------------
@@ -212,8 +240,9 @@ def test_an_expired_token_is_refused_and_deleted(patient_token):
     p, token = patient_token
     client = bearer(token)
     assert client.get(f"/api/patients/{p.pk}/").status_code == 200
-    AuthToken.objects.filter(user=p.user).update(expiry=timezone.now() - timedelta(seconds=1))
-    assert client.get(f"/api/patients/{p.pk}/").status_code == 401
+    expiry = AuthToken.objects.get(user=p.user).expiry
+    with time_machine.travel(expiry + timedelta(seconds=1)):
+        assert client.get(f"/api/patients/{p.pk}/").status_code == 401
     assert not AuthToken.objects.filter(user=p.user).exists()
 
 

@@ -141,7 +141,7 @@ def test_roles_patient_and_second_factor_come_from_the_shared_cache(reception):
 def test_a_process_keeps_a_versions_facts_and_rereads_them_when_the_version_moves(reception):
     assert roles_of(fresh(reception)) == {Role.RECEPTION}
     version_key = f"clinic:access:v:{reception.pk}"
-    facts_key = f"clinic:user:{reception.pk}:{cache.get(version_key)}"
+    facts_key = f"clinic:facts:{reception.pk}:{cache.get(version_key)}"
     cache.delete(facts_key)  # gone from Redis: this process still knows that version's facts
     with CaptureQueriesContext(connection) as queries:
         assert roles_of(fresh(reception)) == {Role.RECEPTION}

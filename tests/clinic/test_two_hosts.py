@@ -289,3 +289,26 @@ def test_a_user_changed_elsewhere_is_seen_by_both_hosts_at_the_next_request(host
     for browser in (on_a, on_b):
         page = browser.get("/reports/", allow_redirects=False)
         assert page.status_code == 302 and "/accounts/login/" in page.headers["Location"]
+
+
+def test_a_token_revoked_on_one_host_is_refused_by_the_other_at_its_next_request(hosts):
+    """A token is checked against its user's facts in the shared cache (clinic.access):
+    logging out on one host drops them, and the other host, which had the token's facts,
+    refuses it at once; the user's other token still works on both."""
+    a, b = hosts
+    user = verified_staff(Role.RECEPTION)
+    phone, laptop = (
+        {"Authorization": f"Token {token_of(user)}"},
+        {"Authorization": f"Token {token_of(user)}"},
+    )
+    for host in (a, b):
+        for token in (phone, laptop):
+            assert requests.get(host.url + "/api/treatments/", headers=token, timeout=20).ok
+
+    out = requests.post(a.url + "/api/auth/logout/", headers=phone, timeout=20)
+    assert out.status_code == 204, out.text
+
+    for host in (b, a):
+        refused = requests.get(host.url + "/api/treatments/", headers=phone, timeout=20)
+        assert refused.status_code == 401, host.url
+        assert requests.get(host.url + "/api/treatments/", headers=laptop, timeout=20).ok
