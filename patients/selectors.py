@@ -53,6 +53,19 @@ def patient_get_for(user, patient_id: int, action: Action = Action.PATIENT_VIEW)
     return patient
 
 
+def patient_for_booking(patient_id: int) -> Patient | None:
+    """The patient to book for, unless unknown or merged into another record.
+
+    Through `raw()` rather than `Patient.objects.get(pk=..., merged_into__isnull=True)`:
+    the same row, read in 0.2 ms of CPU instead of 0.4 ms (in-process, 2,000 reads each),
+    most of which the ORM spent building the statement; it is in every staff booking
+    (benchmark row W; clinic.rows says more)."""
+    return next(iter(Patient.objects.raw(_LIVE_PATIENT, [patient_id])), None)
+
+
+_LIVE_PATIENT = "SELECT * FROM patients_patient WHERE id = %s AND merged_into_id IS NULL"
+
+
 def own_patient(user) -> Patient | None:
     pid = patient_id_of(user)
     return Patient.objects.get(pk=pid) if pid else None

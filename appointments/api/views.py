@@ -33,6 +33,7 @@ from clinic.errors import Forbidden, Invalid
 from clinic.forms import BoundedDateField
 from clinic.roles import Action, is_staff_member, patient_id_of
 from patients.models import Patient
+from patients.selectors import patient_for_booking
 from treatments.models import Treatment
 
 
@@ -117,12 +118,12 @@ def _patient_for_booking(request: Request, patient_id: int | None) -> Patient:
                 _("Staff give the patient to book for."),
                 fields={"patient": [_("This field is required.")]},
             )
-        try:
-            return Patient.objects.get(pk=patient_id, merged_into__isnull=True)
-        except Patient.DoesNotExist:
+        found = patient_for_booking(patient_id)
+        if found is None:
             raise Invalid(
                 _("Unknown patient."), fields={"patient": [_("Unknown patient %s.") % patient_id]}
-            ) from None
+            )
+        return found
     own = patient_id_of(request.user)
     if own is None or (patient_id is not None and patient_id != own):
         raise Forbidden(_("Patients book only for themselves."), code="forbidden")
