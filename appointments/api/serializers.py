@@ -78,6 +78,8 @@ class AvailabilityOutput(serializers.Serializer):
 
 
 class BookInput(StrictSerializer):
+    shared = True  # checked by one instance per process: clinic.api.validated
+
     treatment = IdField()
     start = serializers.DateTimeField(
         help_text="ISO 8601; without an offset it is clinic local time."

@@ -41,3 +41,46 @@ def test_each_answer_is_what_a_new_serializer_gives_and_nothing_carries_over():
     assert first["deposit"] is not None and first["deposit"]["amount"] == "300.00"
     assert second["deposit"] is None and second["id"] == booked.pk
     assert represent(AppointmentOutput, booked) == AppointmentOutput(booked).data
+
+
+def test_a_shared_input_serializer_accepts_and_refuses_as_a_new_one_would():
+    """clinic.api.validated checks the booking's body (BookInput.shared) by one instance
+    per process: each body gets what a new BookInput gives, and nothing of one body (its
+    values, its errors) is kept for the next."""
+    from rest_framework.exceptions import ValidationError
+    from rest_framework.parsers import JSONParser
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from appointments.api.serializers import BookInput
+    from clinic.api import validated
+
+    clinic = deposit_clinic()
+    start = local(days_ahead(3), 10).isoformat()
+    bodies = [
+        {"treatment": clinic.face.pk, "start": start},
+        {"treatment": 999999, "start": start},
+        {"treatment": clinic.face.pk, "start": "tomorrow"},
+        {"treatment": clinic.face.pk, "start": start, "colour": "red"},
+        {"treatment": "1", "start": start, "practitioner": clinic.practitioners[0].pk},
+        {"treatment": clinic.consultation.pk, "start": start, "patient": 7},
+    ]
+
+    def through_validated(body):
+        request = APIView().initialize_request(APIRequestFactory().post("/", body, format="json"))
+        request.parsers = [JSONParser()]
+        try:
+            return validated(BookInput, request)
+        except ValidationError as exc:
+            return exc.detail
+
+    def through_a_new_one(body):
+        serializer = BookInput(data=body)
+        return dict(serializer.validated_data) if serializer.is_valid() else serializer.errors
+
+    answers = [through_validated(b) for b in bodies]
+    assert answers == [through_a_new_one(b) for b in bodies]
+    assert answers[0]["treatment"] == clinic.face.pk and "start" in answers[0]
+    assert set(answers[1]) == {"treatment"} and set(answers[2]) == {"start"}
+    assert set(answers[3]) == {"colour"} and set(answers[4]) == {"treatment"}
+    assert answers[5]["patient"] == 7
