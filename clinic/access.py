@@ -14,10 +14,9 @@ The logged-in user of a session (clinic.backends) and of an API token
 user's version already asks the database nothing about them. An API token is checked
 against the token rows of those facts: the token's key (its first characters, which
 never change) names its user, which each process remembers (`token_owners`), and the
-facts say whether the token is still there. The
-row holds what the database holds, the password hash and the tokens' hashes included;
-the cache is as private as the database and holds the sessions already (README,
-"Deploying on several hosts").
+facts say whether the token is still there. The row holds what the database holds, the
+password hash and the tokens' hashes included; the cache is as private as the database
+and holds the sessions already (README, "Deploying on several hosts").
 
 Any change that alters them (group membership, the patient record's login or merge, an
 authenticator added or removed, a token issued or revoked, the user saved) deletes the
@@ -51,7 +50,7 @@ class Access:
     patient_id: int | None
     has_totp: bool
     row: tuple = ()  # the user's concrete fields (user_fields()) as read under this version
-    tokens: tuple[tuple, ...] = ()  # their API tokens' rows (token_fields())
+    tokens: tuple[tuple, ...] = ()  # their API tokens' rows (TOKEN_FIELDS)
 
 
 NOBODY = Access(frozenset(), None, False)
