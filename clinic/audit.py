@@ -32,6 +32,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.models import AuditEvent
+from clinic.rows import insert_rows
 
 logger = logging.getLogger("clinic.audit")
 
@@ -96,11 +97,19 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
     with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+            # The tail, read after the lock is held (a statement of its own, so that its
+            # snapshot sees the append that held the lock before).
+            cursor.execute(_TAIL_HASH)
+            found = cursor.fetchone()
+        prev = found[0] if found else GENESIS
         for event in events:
             event.prev_hash = prev
             event.hash = prev = _row_digest(prev, _hashed_fields(event))
-        return AuditEvent.objects.bulk_create(events)
+        insert_rows(events)  # bulk_create(), leaner: clinic.rows
+        return events
+
+
+_TAIL_HASH = "SELECT hash FROM clinic_auditevent ORDER BY id DESC LIMIT 1"
 
 
 # The rows of an open `audit_batch`, written when it ends; None outside one.

@@ -1,5 +1,6 @@
-"""One INSERT for new rows of a model, without the ORM's query compiler: for the booking's
-hot path only (benchmark row W, ../shared/PERFORMANCE.md).
+"""One INSERT for new rows of a model, without the ORM's query compiler: for the hot write
+paths only, the booking (benchmark row W, ../shared/PERFORMANCE.md), the checkout (row P:
+its invoice, lines, payment and ledger rows) and the audit trail's rows.
 
 Why it exists (py-spy on the two gunicorn workers under row W's load, CPU samples): the
 appointment's `create()` and its messages' `bulk_create()` were 12 % and 13 % of the
@@ -8,7 +9,9 @@ per-field preparation through several layers). With `Model.objects.create()` and
 `bulk_create()`, W measured 0.18 to 0.21 x B and the workers spent 4.2 to 4.3 ms of CPU a
 booking; with `insert_rows` (and the patient read through `raw()`, patients.selectors),
 0.22 and 0.23 x B and 3.2 to 3.4 ms (scratch runs of rows B and W, stop 30). The target is
-0.20 (README, Benchmark).
+0.20 (README, Benchmark). The checkout's six inserts through the ORM, with its two opening
+reads as querysets, cost 9.0 to 9.4 ms of CPU in-process a checkout; with `insert_rows`
+and those reads through `raw()` (billing.services.checkout), 3.3 to 3.8 ms (stop 31).
 
 What it keeps from the ORM: the model's own fields decide everything. Each value is what
 `Model.__init__` and the field's `pre_save()` give (defaults, `auto_now_add`), made ready

@@ -100,6 +100,8 @@ class PackageRefundInput(StrictSerializer):
 
 
 class CheckoutInput(StrictSerializer):
+    shared = True  # checked by one instance per process: clinic.api.validated
+
     appointment = IdField()
     method = serializers.ChoiceField(
         choices=Method.choices, required=False, help_text=_("Not online: that is the patient's.")

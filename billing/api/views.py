@@ -21,7 +21,7 @@ from billing.providers import BadSignature, provider
 from billing.receipts import receipt_pdf
 from billing.services import checkout as checkout_service
 from billing.services import invoices, packages, payments
-from clinic.api import actor_of, requires, validated
+from clinic.api import actor_of, represent, requires, validated
 from clinic.errors import Forbidden, Invalid
 from clinic.roles import Action, can
 from patients.models import Patient
@@ -305,10 +305,12 @@ class Checkout(APIView):
             email_receipt=data["email_receipt"],
             currency_code=data.get("currency"),
         )
+        # One output serializer of each kind per process (clinic.api.represent).
+        payment, redemption = result.payment, result.redemption
         body = {
-            "invoice": s.InvoiceOutput(result.invoice).data,
-            "payment": s.PaymentOutput(result.payment).data if result.payment else None,
-            "redemption": s.RedemptionOutput(result.redemption).data if result.redemption else None,
+            "invoice": represent(s.InvoiceOutput, result.invoice),
+            "payment": represent(s.PaymentOutput, payment) if payment else None,
+            "redemption": represent(s.RedemptionOutput, redemption) if redemption else None,
             "receipt_queued": result.receipt_queued,
         }
         return Response(body, status=status.HTTP_201_CREATED)

@@ -18,6 +18,7 @@ from billing.services.ledger import ZERO, ledger_append, lock_patient
 from clinic.audit import Actor, audit_record
 from clinic.errors import Conflict, Invalid
 from clinic.roles import Action, can
+from clinic.rows import insert_rows
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _write_invoice(actor: Actor, patient_id: int, rows: list[InvoiceLine], **fie
     subtotal = sum((r.unit_price.amount * r.quantity for r in rows), ZERO)
     discount = sum((r.discount.amount for r in rows), ZERO)
     tax = sum((r.tax.amount for r in rows), ZERO)
-    invoice = Invoice.objects.create(
+    invoice = Invoice(
         number=f"{year}-{sequence:06d}",
         year=year,
         sequence=sequence,
@@ -114,9 +115,12 @@ def _write_invoice(actor: Actor, patient_id: int, rows: list[InvoiceLine], **fie
         issued_by=actor.user if actor.user.is_authenticated else None,
         **fields,
     )
+    # Invoice.objects.create() and bulk_create(), leaner (clinic.rows says why).
+    insert_rows([invoice])
     for row in rows:
         row.invoice = invoice
-    invoice.line_rows = InvoiceLine.objects.bulk_create(rows)
+    insert_rows(rows)
+    invoice.line_rows = rows
     return invoice
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from billing.models import LedgerEntry
 from billing.money import currency
+from clinic.rows import insert_rows
 from patients.models import Patient
 
 ZERO = Decimal("0.00")
@@ -39,9 +40,8 @@ def ledger_batch() -> Iterator[None]:
         pending = _batch.get() or {}
     finally:
         _batch.reset(token)
-    rows = [row for rows in pending.values() for row in rows]
-    if rows:
-        LedgerEntry.objects.bulk_create(rows)
+    # bulk_create(), leaner (clinic.rows says why).
+    insert_rows([row for rows in pending.values() for row in rows])
 
 
 def ledger_tail(patient_id: int) -> LedgerEntry | None:
@@ -49,8 +49,15 @@ def ledger_tail(patient_id: int) -> LedgerEntry | None:
     pending = (_batch.get() or {}).get(patient_id)
     if pending:
         return pending[-1]
-    newest = LedgerEntry.objects.filter(patient_id=patient_id).order_by("-seq")
-    return newest.only("seq", "owed_after", "credit_after").first()
+    # `.filter(patient_id=...).order_by("-seq").only(...).first()`, through `raw()`: every
+    # money write reads it (checkout: 0.5 ms of CPU as a queryset, 0.15 ms so).
+    return next(iter(LedgerEntry.objects.raw(_TAIL, [patient_id])), None)
+
+
+_TAIL = (
+    "SELECT id, seq, owed_after, credit_after FROM billing_ledgerentry"
+    " WHERE patient_id = %s ORDER BY seq DESC LIMIT 1"
+)
 
 
 def ledger_append(

@@ -97,3 +97,78 @@ def test_an_invoice_answer_names_the_invoice_a_credit_note_corrects(clinic):
     assert [line["total"]["amount"] for line in note["lines"]] == ["100.00"]
     original = client.get(f"/api/invoices/{invoice.pk}/").json()
     assert original["corrects"] is None and original["number"] == invoice.number
+
+
+def test_the_rows_a_checkout_writes_read_back_as_its_answer_says_and_the_audit_chain_holds(
+    clinic, reception
+):
+    """The invoice, its line, the payment, the ledger's and the audit's rows are written by
+    clinic.rows.insert_rows and the visit is read through `raw()`: what is read back from
+    the database is what the answer says, and the audit chain verifies."""
+    from billing.models import Invoice, InvoiceLine
+    from clinic.audit import verify_chain
+    from clinic.models import AuditEvent
+    from messaging.models import Message
+
+    p = cleared_patient(email="checkout@example.org")
+    visits = [session(clinic, p, ago=ago, status=Status.COMPLETED) for ago in (2, 5)]
+    audited = AuditEvent.objects.count()
+    answers = []
+    for visit in visits:
+        response = reception.post(
+            "/api/checkout/",
+            {
+                "appointment": visit.pk,
+                "method": "cash",
+                "amount": "1000.00",
+                "lines": [{"description": "Serum", "unit_price": "150.00", "quantity": 2}],
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        answers.append(response.json())
+
+    for visit, body in zip(visits, answers, strict=True):
+        invoice = Invoice.objects.get(pk=body["invoice"]["id"])
+        assert (invoice.appointment_id, invoice.patient_id) == (visit.pk, p.pk)
+        assert invoice.number == body["invoice"]["number"]
+        assert invoice.total.amount == D("1500.00") and invoice.subtotal.amount == D("1500.00")
+        assert str(invoice.total.currency) == "UAH"
+        lines = InvoiceLine.objects.filter(invoice=invoice).order_by("pk")
+        assert [(row.description, row.quantity, row.total.amount) for row in lines] == [
+            ("Microcurrent therapy, face", 1, D("1200.00")),
+            ("Serum", 2, D("300.00")),
+        ]
+        assert [row["id"] for row in body["invoice"]["lines"]] == [row.pk for row in lines]
+        payment = Payment.objects.get(pk=body["payment"]["id"])
+        assert (payment.invoice_id, payment.method, payment.amount.amount) == (
+            invoice.pk,
+            "cash",
+            D("1000.00"),
+        )
+        assert payment.taken_by is not None and payment.settled_at is not None
+        assert Message.objects.filter(key=f"receipt-{invoice.pk}").count() == 1
+    ledger = list(LedgerEntry.objects.filter(patient=p).order_by("seq"))
+    assert [(r.seq, r.kind) for r in ledger] == [
+        (1, "invoice"),
+        (2, "payment"),
+        (3, "invoice"),
+        (4, "payment"),
+    ]
+    assert ledger[-1].owed_after == D("1000.00")  # 2 x (1500 - 1000)
+    actions = list(
+        AuditEvent.objects.filter(pk__gt=0).order_by("pk").values_list("action", flat=True)
+    )[audited:]
+    assert actions == ["invoice.issue", "payment.take"] * 2
+    assert verify_chain() is None
+
+
+def test_a_checkout_of_an_appointment_that_does_not_exist_is_a_400_naming_it(clinic, reception):
+    from billing.models import Invoice
+
+    response = reception.post(
+        "/api/checkout/", {"appointment": 987654, "method": "cash"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"] == {"appointment": ["Unknown."]}
+    assert not Invoice.objects.exists() and not Payment.objects.exists()
