@@ -18,6 +18,7 @@ from billing.models import (
     DepositStatus,
     Invoice,
     InvoiceKind,
+    LedgerEntry,
     LineKind,
     Package,
     Payment,
@@ -60,8 +61,14 @@ SELECT a.id, a.patient_id, a.treatment_id, a.start, a.status,
                WHERE i.appointment_id = a.id AND i.kind = %s) AS invoiced,
        EXISTS (SELECT 1 FROM billing_redemption r WHERE r.appointment_id = a.id) AS redeemed,
        EXISTS (SELECT 1 FROM billing_deposit d
-               WHERE d.appointment_id = a.id AND d.status = %s) AS deposit_paid
+               WHERE d.appointment_id = a.id AND d.status = %s) AS deposit_paid,
+       tail.id AS tail_id, tail.seq AS tail_seq,
+       tail.owed_after AS tail_owed_after, tail.credit_after AS tail_credit_after
 FROM appointments_appointment a JOIN treatments_treatment t ON t.id = a.treatment_id
+LEFT JOIN LATERAL (
+    SELECT l.id, l.seq, l.owed_after, l.credit_after FROM billing_ledgerentry l
+    WHERE l.patient_id = a.patient_id ORDER BY l.seq DESC LIMIT 1
+) tail ON true
 WHERE a.id = %s
 """
 
@@ -78,7 +85,9 @@ def _lock_patient_of(appointment_id: int) -> Patient:
 
 def _visit(appointment_id: int) -> Appointment:
     """The appointment with its treatment and what checkout needs to know of it, in one
-    query made under the patient's lock (so it sees every earlier checkout committed)."""
+    query made under the patient's lock (so it sees every earlier checkout committed).
+    Its `ledger_tail` is the patient's newest ledger row then (None: none yet), as
+    billing.services.ledger.ledger_tail reads it."""
     params = [InvoiceKind.INVOICE, DepositStatus.PAID, appointment_id]
     visit = next(iter(Appointment.objects.raw(_VISIT, params)))
     # Its treatment as `select_related("treatment").only("treatment__name", ...)` gives it.
@@ -86,6 +95,15 @@ def _visit(appointment_id: int) -> Appointment:
         visit._state.db,
         ["id", "name", "price"],
         [visit.treatment_id, visit.treatment_name, visit.treatment_price],
+    )
+    visit.ledger_tail = (
+        None
+        if visit.tail_id is None
+        else LedgerEntry.from_db(
+            visit._state.db,
+            ["id", "seq", "owed_after", "credit_after"],
+            [visit.tail_id, visit.tail_seq, visit.tail_owed_after, visit.tail_credit_after],
+        )
     )
     return visit
 
@@ -167,13 +185,17 @@ def checkout(
     check_money_role(actor)
     check_currency(currency_code)
     patient = _lock_patient_of(appointment_id)
-    appointment = _ready(_visit(appointment_id), actor)
+    visit = _visit(appointment_id)
+    appointment = _ready(visit, actor)
+    # The visit's read gave the ledger's tail; completing a checked-in visit runs the
+    # completion's listeners first, so then the batch reads the tail itself.
+    tails = {patient.pk: visit.ledger_tail} if appointment is visit else {}
     redemption = _redeem(appointment, package_id)
     deposit = deposit_for_checkout(appointment) if appointment.deposit_paid else None
     lines = [_session_line(appointment, redemption, deposit), *extra_lines]
     # The ledger's rows and then the audit rows are written last, each kind together: the
     # audit chain's lock, like the invoice counter's, is held from then to the commit.
-    with audit_batch(), ledger_batch():
+    with audit_batch(), ledger_batch(tails):
         invoice = invoice_issue_in(
             actor, patient_id=patient.pk, lines=lines, appointment_id=appointment.pk
         )

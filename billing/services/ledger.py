@@ -3,9 +3,10 @@ transaction, with the patient row locked: services/__init__.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +17,15 @@ from patients.models import Patient
 
 ZERO = Decimal("0.00")
 
-# The rows of an open `ledger_batch` per patient, inserted when it ends; None outside one.
-_batch: ContextVar[dict[int, list[LedgerEntry]] | None] = ContextVar("ledger_batch", default=None)
+
+@dataclass
+class _Batch:
+    rows: dict[int, list[LedgerEntry]] = field(default_factory=dict)  # to insert, per patient
+    tails: dict[int, LedgerEntry | None] = field(default_factory=dict)  # read by the caller
+
+
+# The open `ledger_batch`, whose rows are inserted when it ends; None outside one.
+_batch: ContextVar[_Batch | None] = ContextVar("ledger_batch", default=None)
 
 
 def lock_patient(patient_id: int) -> Patient:
@@ -25,30 +33,39 @@ def lock_patient(patient_id: int) -> Patient:
 
 
 @contextmanager
-def ledger_batch() -> Iterator[None]:
+def ledger_batch(tails: Mapping[int, LedgerEntry | None] | None = None) -> Iterator[None]:
     """Rows appended inside are chained in memory (one read of each patient's tail) and
     inserted together when the block ends, in the caller's transaction, which holds the
     patients' locks throughout (nothing is written if it raises). A checkout appends two
     rows, the invoice's and the payment's: two statements instead of four. Nested batches
-    write with the outermost."""
-    if _batch.get() is not None:
+    write with the outermost.
+
+    `tails`: patients' newest rows (None: no row yet) that the caller read already, under
+    their locks and after the last ledger row written in this transaction; the batch then
+    does not read them again (checkout reads its patient's with the visit)."""
+    batch = _batch.get()
+    if batch is not None:
+        batch.tails.update(tails or {})
         yield
         return
-    token = _batch.set({})
+    batch = _Batch(tails=dict(tails or {}))
+    token = _batch.set(batch)
     try:
         yield
-        pending = _batch.get() or {}
     finally:
         _batch.reset(token)
     # bulk_create(), leaner (clinic.rows says why).
-    insert_rows([row for rows in pending.values() for row in rows])
+    insert_rows([row for rows in batch.rows.values() for row in rows])
 
 
 def ledger_tail(patient_id: int) -> LedgerEntry | None:
     """The patient's newest row (inside a batch, the newest not yet written)."""
-    pending = (_batch.get() or {}).get(patient_id)
-    if pending:
-        return pending[-1]
+    batch = _batch.get()
+    if batch is not None:
+        if pending := batch.rows.get(patient_id):
+            return pending[-1]
+        if patient_id in batch.tails:
+            return batch.tails[patient_id]
     # `.filter(patient_id=...).order_by("-seq").only(...).first()`, through `raw()`: every
     # money write reads it (checkout: 0.5 ms of CPU as a queryset, 0.15 ms so).
     return next(iter(LedgerEntry.objects.raw(_TAIL, [patient_id])), None)
@@ -89,5 +106,5 @@ def ledger_append(
     if batch is None:
         row.save(force_insert=True)
     else:
-        batch.setdefault(patient_id, []).append(row)
+        batch.rows.setdefault(patient_id, []).append(row)
     return row
