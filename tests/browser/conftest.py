@@ -66,13 +66,41 @@ def playwright(_sync_playwright_beside_django: None, django_db_setup: None) -> I
         connections.close_all()
 
 
+class Chromium:
+    """Debian's Chromium, launched on first use and again whenever it went away: a browser
+    that crashed (Playwright's TargetClosedError, seen once in a whole run) fails the test
+    it was running, not every browser test after it."""
+
+    def __init__(self, playwright: Playwright) -> None:
+        self.playwright = playwright
+        self.running: Browser | None = None
+
+    def __call__(self) -> Browser:
+        if self.running is None or not self.running.is_connected():
+            self.running = self.playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
+        return self.running
+
+    def close(self) -> None:
+        if self.running is not None and self.running.is_connected():
+            self.running.close()
+
+
 @pytest.fixture(scope="package")
-def browser(playwright: Playwright) -> Iterator[Browser]:
+def chromium(playwright: Playwright) -> Iterator[Chromium]:
+    """One Chromium for the package's tests (see Chromium)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
+    launcher = Chromium(playwright)
+    yield launcher
+    launcher.close()
+
+
+@pytest.fixture
+def browser(chromium: Chromium) -> Browser:
+    """pytest-playwright's `browser`, for each test the package's running Chromium."""
+    return chromium()
 
 
 @pytest.fixture(scope="session")
