@@ -73,13 +73,17 @@ WHERE a.id = %s
 """
 
 
+def _unknown_appointment() -> Invalid:
+    return Invalid(_("No such appointment."), fields={"appointment": [_("Unknown.")]})
+
+
 def _lock_patient_of(appointment_id: int) -> Patient:
     """The visit's patient, locked (every money write of a patient holds that lock), with
     what the receipt needs (checkout reads nothing else of the patient): one statement,
     the appointment found inside it."""
     found = next(iter(Patient.objects.raw(_PATIENT_OF_VISIT, [appointment_id])), None)
     if found is None:
-        raise Invalid(_("No such appointment."), fields={"appointment": [_("Unknown.")]})
+        raise _unknown_appointment()
     return found
 
 
@@ -89,7 +93,9 @@ def _visit(appointment_id: int) -> Appointment:
     Its `ledger_tail` is the patient's newest ledger row then (None: none yet), as
     billing.services.ledger.ledger_tail reads it."""
     params = [InvoiceKind.INVOICE, DepositStatus.PAID, appointment_id]
-    visit = next(iter(Appointment.objects.raw(_VISIT, params)))
+    visit = next(iter(Appointment.objects.raw(_VISIT, params)), None)
+    if visit is None:  # deleted since the patient's lock found it
+        raise _unknown_appointment()
     # Its treatment as `select_related("treatment").only("treatment__name", ...)` gives it.
     visit.treatment = Treatment.from_db(
         visit._state.db,
