@@ -32,6 +32,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.models import AuditEvent
+from clinic.prepared import Prepared
 from clinic.rows import insert_rows
 
 logger = logging.getLogger("clinic.audit")
@@ -99,7 +100,7 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
             # The tail, read after the lock is held (a statement of its own, so that its
             # snapshot sees the append that held the lock before).
-            cursor.execute(_TAIL_HASH)
+            cursor.execute(_TAIL_HASH.sql(connection))
             found = cursor.fetchone()
         prev = found[0] if found else GENESIS
         for event in events:
@@ -109,7 +110,7 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
         return events
 
 
-_TAIL_HASH = "SELECT hash FROM clinic_auditevent ORDER BY id DESC LIMIT 1"
+_TAIL_HASH = Prepared("audit_tail", "SELECT hash FROM clinic_auditevent ORDER BY id DESC LIMIT 1")
 
 
 # The rows of an open `audit_batch`, written when it ends; None outside one.

@@ -169,7 +169,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
     "DJANGO_DB_TRANSACTION_POOLER", default=False
 )
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The hot paths' statements are prepared once a session (clinic.prepared); not behind a
+# transaction-mode pooler, whose next transaction may get another server session.
+CLINIC_DB_PREPARE = not DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"]
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")

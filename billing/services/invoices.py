@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.calendar import local_date
-from billing.models import EntryKind, Invoice, InvoiceCounter, InvoiceKind, InvoiceLine
+from billing.models import EntryKind, Invoice, InvoiceKind, InvoiceLine
 from billing.money import cents, check_currency, currency, money
 from billing.selectors import credited_total
 from billing.services.ledger import ZERO, ledger_append, lock_patient
 from clinic.audit import Actor, audit_record
 from clinic.errors import Conflict, Invalid
+from clinic.prepared import Prepared
 from clinic.roles import Action, can
 from clinic.rows import insert_rows
 
@@ -78,11 +79,11 @@ def _line_row(line: LineInput) -> InvoiceLine:
     )
 
 
-_NEXT_NUMBER_SQL = """
-INSERT INTO {table} (year, last) VALUES (%s, 1)
-ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1
-RETURNING last
-"""
+_NEXT_NUMBER = Prepared(
+    "invoice_next_number",
+    "INSERT INTO billing_invoicecounter (year, last) VALUES (%s, 1)"
+    " ON CONFLICT (year) DO UPDATE SET last = billing_invoicecounter.last + 1 RETURNING last",
+)
 
 
 def _next_number(year: int) -> int:
@@ -91,7 +92,7 @@ def _next_number(year: int) -> int:
     gives its number back. (Every issue waits on that row until the one before commits,
     so checkout takes its number as late as it can.)"""
     with connection.cursor() as cursor:
-        cursor.execute(_NEXT_NUMBER_SQL.format(table=InvoiceCounter._meta.db_table), [year])
+        cursor.execute(_NEXT_NUMBER.sql(connection), [year])
         return cursor.fetchone()[0]
 
 
