@@ -25,7 +25,11 @@ class LedgerEntry(models.Model):
     """One change of what a patient owes (`owed`, positive: they owe the clinic) and of
     their account credit (`credit`, never negative). Append-only."""
 
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: ledger_seq_per_patient's (patient, seq) serves every lookup by
+    # patient, and each money write's rows would update both.
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     seq = models.PositiveIntegerField()
     prev_seq = models.PositiveIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=16, choices=EntryKind.choices)
