@@ -70,7 +70,7 @@ class Prepared:
 
     def sql(self, connection: BaseDatabaseWrapper) -> str:
         """The text to run on `connection` with the statement's parameters."""
-        if not settings.CLINIC_DB_PREPARE or connection.vendor != "postgresql":
+        if not settings.CLINIC_DB_PREPARE:
             return self.text
         if isinstance(connection, ConnectionProxy):  # `django.db.connection`
             connection = connections[connection.alias]
