@@ -93,14 +93,14 @@ def _event(actor: Actor, action: str, obj: Any, patient_id: int | None, detail: 
 
 
 def _append(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Chain and insert the events: one lock, one read of the tail, one insert. (No
+    """Chain and insert the events: the lock and the tail's read, then one insert. (No
     savepoint: if the insert fails, the caller's whole transaction fails with it.)"""
     with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-            # The tail, read after the lock is held (a statement of its own, so that its
-            # snapshot sees the append that held the lock before).
-            cursor.execute(_TAIL_HASH.sql(connection))
+            # One round trip, two statements: the lock, then the tail read by a statement
+            # of its own, whose snapshot is taken once the lock is held and so sees the
+            # append that held it before. The driver gives the last statement's row.
+            cursor.execute(_LOCK + ";\n" + _TAIL_HASH.sql(connection), [_CHAIN_LOCK])
             found = cursor.fetchone()
         prev = found[0] if found else GENESIS
         for event in events:
@@ -110,6 +110,7 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
         return events
 
 
+_LOCK = "SELECT pg_advisory_xact_lock(%s)"
 _TAIL_HASH = Prepared("audit_tail", "SELECT hash FROM clinic_auditevent ORDER BY id DESC LIMIT 1")
 
 

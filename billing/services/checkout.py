@@ -18,6 +18,7 @@ from billing.models import (
     DepositStatus,
     Invoice,
     InvoiceKind,
+    InvoiceLine,
     LedgerEntry,
     LineKind,
     Package,
@@ -34,6 +35,7 @@ from billing.services.payments import payment_take_in
 from clinic.audit import Actor, audit_batch
 from clinic.errors import Conflict, Invalid
 from clinic.prepared import Prepared
+from clinic.rows import deferred_inserts
 from patients.models import Patient
 from treatments.models import Treatment
 
@@ -46,22 +48,23 @@ class CheckoutResult:
     receipt_queued: bool
 
 
-# The two reads that open every checkout are written in SQL, through `raw()`: as ORM
-# querysets (a subquery, three `Exists` annotations, `select_related`, `only`) Django
-# spent 2.6 ms of CPU building them, a quarter of the checkout's request in the worker
-# (py-spy under bench row P's load, stop 31); through `raw()`, 0.4 ms. Each gives model
-# instances as the querysets did, with the same columns (others are deferred). Both are
-# prepared once a session (clinic.prepared): PostgreSQL spent 0.27 ms planning the
-# visit's read each time, against 0.02 ms running it.
+# The two statements that open every checkout (the patient's lock, then the visit's read)
+# are written in SQL, through `raw()`: as ORM querysets (a subquery, three `Exists`
+# annotations, `select_related`, `only`) Django spent 2.6 ms of CPU building them, a
+# quarter of the checkout's request in the worker (py-spy under bench row P's load, stop
+# 31); through `raw()`, 0.4 ms. The read gives model instances as the querysets did, with
+# the same columns (others are deferred). Both are prepared once a session
+# (clinic.prepared): PostgreSQL spent 0.27 ms planning the visit's read each time, against
+# 0.02 ms running it. They go to the server together (`_locked_visit`).
 _PATIENT_OF_VISIT = Prepared(
     "checkout_patient_of_visit",
-    "SELECT id, email FROM patients_patient"
+    "SELECT id FROM patients_patient"
     " WHERE id = (SELECT patient_id FROM appointments_appointment WHERE id = %s) FOR UPDATE",
 )
 _VISIT = Prepared(
     "checkout_visit",
     """
-SELECT a.id, a.patient_id, a.treatment_id, a.start, a.status,
+SELECT a.id, a.patient_id, a.treatment_id, a.start, a.status, p.email AS patient_email,
        t.name AS treatment_name, t.price AS treatment_price,
        EXISTS (SELECT 1 FROM billing_invoice i
                WHERE i.appointment_id = a.id AND i.kind = %s) AS invoiced,
@@ -69,8 +72,15 @@ SELECT a.id, a.patient_id, a.treatment_id, a.start, a.status,
        EXISTS (SELECT 1 FROM billing_deposit d
                WHERE d.appointment_id = a.id AND d.status = %s) AS deposit_paid,
        tail.id AS tail_id, tail.seq AS tail_seq,
-       tail.owed_after AS tail_owed_after, tail.credit_after AS tail_credit_after
+       tail.owed_after AS tail_owed_after, tail.credit_after AS tail_credit_after,
+       nextval(pg_get_serial_sequence('billing_invoice', 'id')) AS new_invoice_id,
+       ARRAY(SELECT nextval(pg_get_serial_sequence('billing_invoiceline', 'id'))
+             FROM generate_series(1, %s)) AS new_line_ids,
+       nextval(pg_get_serial_sequence('billing_payment', 'id')) AS new_payment_id,
+       ARRAY(SELECT nextval(pg_get_serial_sequence('billing_ledgerentry', 'id'))
+             FROM generate_series(1, 2)) AS new_ledger_ids
 FROM appointments_appointment a JOIN treatments_treatment t ON t.id = a.treatment_id
+JOIN patients_patient p ON p.id = a.patient_id
 LEFT JOIN LATERAL (
     SELECT l.id, l.seq, l.owed_after, l.credit_after FROM billing_ledgerentry l
     WHERE l.patient_id = a.patient_id ORDER BY l.seq DESC LIMIT 1
@@ -84,29 +94,30 @@ def _unknown_appointment() -> Invalid:
     return Invalid(_("No such appointment."), fields={"appointment": [_("Unknown.")]})
 
 
-def _lock_patient_of(appointment_id: int) -> Patient:
-    """The visit's patient, locked (every money write of a patient holds that lock), with
-    what the receipt needs (checkout reads nothing else of the patient): one statement,
-    the appointment found inside it."""
-    query = _PATIENT_OF_VISIT.sql(connection)
-    found = next(iter(Patient.objects.raw(query, [appointment_id])), None)
-    if found is None:
-        raise _unknown_appointment()
-    return found
+def _locked_visit(appointment_id: int, lines: int) -> Appointment:
+    """The appointment with its treatment, its patient (what the receipt needs: checkout
+    reads nothing else of the patient) and what checkout needs to know of it. Its
+    `ledger_tail` is the patient's newest ledger row (None: none yet), as
+    billing.services.ledger.ledger_tail reads it. Its `new_ids` are ids for the rows the
+    checkout writes (an invoice of `lines` lines, a payment, two ledger rows), taken from
+    their tables' sequences, so that those inserts need no answer and go to the server
+    together (clinic.rows.deferred_inserts); ids left unused are gaps, as a rolled-back
+    insert leaves.
 
-
-def _visit(appointment_id: int) -> Appointment:
-    """The appointment with its treatment and what checkout needs to know of it, in one
-    query made under the patient's lock (so it sees every earlier checkout committed).
-    Its `ledger_tail` is the patient's newest ledger row then (None: none yet), as
-    billing.services.ledger.ledger_tail reads it."""
-    params = [InvoiceKind.INVOICE, DepositStatus.PAID, appointment_id]
-    visit = next(iter(Appointment.objects.raw(_VISIT.sql(connection), params)), None)
-    if visit is None:  # deleted since the patient's lock found it
+    One round trip, two statements: the patient's row is locked first (every money write
+    of a patient holds that lock), then the visit is read by a statement of its own, whose
+    snapshot is taken after the lock is held and so sees every earlier checkout committed.
+    The driver gives the last statement's rows."""
+    query = _PATIENT_OF_VISIT.sql(connection) + ";\n" + _VISIT.sql(connection)
+    params = [appointment_id, InvoiceKind.INVOICE, DepositStatus.PAID, lines, appointment_id]
+    visit = next(iter(Appointment.objects.raw(query, params)), None)
+    if visit is None:
         raise _unknown_appointment()
+    db = visit._state.db
+    visit.patient = Patient.from_db(db, ["id", "email"], [visit.patient_id, visit.patient_email])
     # Its treatment as `select_related("treatment").only("treatment__name", ...)` gives it.
     visit.treatment = Treatment.from_db(
-        visit._state.db,
+        db,
         ["id", "name", "price"],
         [visit.treatment_id, visit.treatment_name, visit.treatment_price],
     )
@@ -114,11 +125,17 @@ def _visit(appointment_id: int) -> Appointment:
         None
         if visit.tail_id is None
         else LedgerEntry.from_db(
-            visit._state.db,
+            db,
             ["id", "seq", "owed_after", "credit_after"],
             [visit.tail_id, visit.tail_seq, visit.tail_owed_after, visit.tail_credit_after],
         )
     )
+    visit.new_ids = {
+        Invoice: [visit.new_invoice_id],
+        InvoiceLine: visit.new_line_ids,
+        Payment: [visit.new_payment_id],
+        LedgerEntry: visit.new_ledger_ids,
+    }
     return visit
 
 
@@ -198,8 +215,8 @@ def checkout(
     owed. No `method`: nothing paid now (the invoice stays open)."""
     check_money_role(actor)
     check_currency(currency_code)
-    patient = _lock_patient_of(appointment_id)
-    visit = _visit(appointment_id)
+    visit = _locked_visit(appointment_id, lines=1 + len(extra_lines))
+    patient = visit.patient
     appointment = _ready(visit, actor)
     # The visit's read gave the ledger's tail; completing a checked-in visit runs the
     # completion's listeners first, so then the batch reads the tail itself.
@@ -209,7 +226,9 @@ def checkout(
     lines = [_session_line(appointment, redemption, deposit), *extra_lines]
     # The ledger's rows and then the audit rows are written last, each kind together: the
     # audit chain's lock, like the invoice counter's, is held from then to the commit.
-    with audit_batch(), ledger_batch(tails):
+    # The inserts before the audit rows' go to the server with the chain's lock, in one
+    # round trip (they need no answer: their ids were allocated with the visit's read).
+    with deferred_inserts(visit.new_ids), audit_batch(), ledger_batch(tails):
         invoice = invoice_issue_in(
             actor, patient_id=patient.pk, lines=lines, appointment_id=appointment.pk
         )
