@@ -49,11 +49,11 @@ class CheckoutResult:
 
 
 # The two statements that open every checkout (the patient's lock, then the visit's read)
-# are written in SQL, through `raw()`: as ORM querysets (a subquery, three `Exists`
-# annotations, `select_related`, `only`) Django spent 2.6 ms of CPU building them, a
-# quarter of the checkout's request in the worker (py-spy under bench row P's load, stop
-# 31); through `raw()`, 0.4 ms. The read gives model instances as the querysets did, with
-# the same columns (others are deferred). Both are prepared once a session
+# are written in SQL: as ORM querysets (a subquery, three `Exists` annotations,
+# `select_related`, `only`) Django spent 2.6 ms of CPU building them, a quarter of the
+# checkout's request in the worker (py-spy under bench row P's load, stop 31); through
+# `raw()`, 0.4 ms. The read gives model instances as the querysets did, with the same
+# columns (others are deferred). Both are prepared once a session
 # (clinic.prepared): PostgreSQL spent 0.27 ms planning the visit's read each time, against
 # 0.02 ms running it. They go to the server together (`_locked_visit`).
 _PATIENT_OF_VISIT = Prepared(
@@ -110,31 +110,40 @@ def _locked_visit(appointment_id: int, lines: int) -> Appointment:
     The driver gives the last statement's rows."""
     query = _PATIENT_OF_VISIT.sql(connection) + ";\n" + _VISIT.sql(connection)
     params = [appointment_id, InvoiceKind.INVOICE, DepositStatus.PAID, lines, appointment_id]
-    visit = next(iter(Appointment.objects.raw(query, params)), None)
-    if visit is None:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        found = cursor.fetchone()
+    if found is None:
         raise _unknown_appointment()
-    db = visit._state.db
-    visit.patient = Patient.from_db(db, ["id", "email"], [visit.patient_id, visit.patient_email])
-    # Its treatment as `select_related("treatment").only("treatment__name", ...)` gives it.
-    visit.treatment = Treatment.from_db(
+    (pk, patient_id, treatment_id, start, status, email, name, price) = found[:8]
+    (invoiced, redeemed, deposit_paid, tail_id, tail_seq, owed_after, credit_after) = found[8:15]
+    (invoice_id, line_ids, payment_id, ledger_ids) = found[15:]
+    # Model instances as a queryset with `only()` would give them (their other columns
+    # deferred), built here: `raw()` mapped the columns to fields on every call (3.4 % of
+    # the workers' CPU under row P's load, py-spy at stop 32).
+    db = connection.alias
+    visit = Appointment.from_db(
         db,
-        ["id", "name", "price"],
-        [visit.treatment_id, visit.treatment_name, visit.treatment_price],
+        ["id", "patient_id", "treatment_id", "start", "status"],
+        [pk, patient_id, treatment_id, start, status],
     )
+    visit.invoiced, visit.redeemed, visit.deposit_paid = invoiced, redeemed, deposit_paid
+    visit.patient = Patient.from_db(db, ["id", "email"], [patient_id, email])
+    visit.treatment = Treatment.from_db(db, ["id", "name", "price"], [treatment_id, name, price])
     visit.ledger_tail = (
         None
-        if visit.tail_id is None
+        if tail_id is None
         else LedgerEntry.from_db(
             db,
             ["id", "seq", "owed_after", "credit_after"],
-            [visit.tail_id, visit.tail_seq, visit.tail_owed_after, visit.tail_credit_after],
+            [tail_id, tail_seq, owed_after, credit_after],
         )
     )
     visit.new_ids = {
-        Invoice: [visit.new_invoice_id],
-        InvoiceLine: visit.new_line_ids,
-        Payment: [visit.new_payment_id],
-        LedgerEntry: visit.new_ledger_ids,
+        Invoice: [invoice_id],
+        InvoiceLine: line_ids,
+        Payment: [payment_id],
+        LedgerEntry: ledger_ids,
     }
     return visit
 
