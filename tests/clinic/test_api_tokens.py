@@ -382,8 +382,6 @@ def test_the_code_lock_is_per_account_and_kept_in_the_shared_cache(dermatologist
 
 
 def test_the_code_lock_ends_after_a_while(dermatologist):
-    import time_machine
-
     secret = enable_totp(dermatologist)
     for _ in range(5):
         get_token(dermatologist.username, code="000000")
