@@ -1,20 +1,35 @@
-"""The checkout's lean path (bench row P): its statements are counted, and what it skips
-or batches (the re-reads of a fresh invoice, the ledger's two rows in one insert) still
-gives the same ledger and the same answers."""
+"""The checkout's lean path (bench row P): its round trips are counted, and what it skips
+or batches (the re-reads of a fresh invoice, the rows sent together) still gives the same
+ledger, the same audit chain and the same answers, also with several desks at once."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from itertools import pairwise
 
+from django.db import connection
+
 from appointments.models import Status
-from billing.models import LedgerEntry, Payment
+from billing.models import Invoice, InvoiceLine, LedgerEntry, Payment
 from billing.selectors import balance_of
+from billing.services.checkout import checkout
 from billing.services.invoices import invoice_issue
 from billing.services.payments import payment_take, refund_make
+from clinic.audit import verify_chain
+from clinic.models import AuditEvent
 from clinic.roles import Role
+from messaging.models import Message
 from tests.appointments.clinic_setup import at_clinic_now
-from tests.billing.helpers import cleared_patient, desk, line, manager, session
+from tests.billing.helpers import (
+    cleared_patient,
+    desk,
+    line,
+    manager,
+    priced_clinic,
+    session,
+)
 from tests.factories import staff, token_api
 
 pytestmark = at_clinic_now
@@ -104,13 +119,8 @@ def test_the_rows_a_checkout_writes_read_back_as_its_answer_says_and_the_audit_c
     clinic, reception
 ):
     """The invoice, its line, the payment, the ledger's and the audit's rows are written by
-    clinic.rows.insert_rows and the visit is read through `raw()`: what is read back from
+    clinic.rows.insert_rows and the visit is read by a cursor: what is read back from
     the database is what the answer says, and the audit chain verifies."""
-    from billing.models import Invoice, InvoiceLine
-    from clinic.audit import verify_chain
-    from clinic.models import AuditEvent
-    from messaging.models import Message
-
     p = cleared_patient(email="checkout@example.org")
     visits = [session(clinic, p, ago=ago, status=Status.COMPLETED) for ago in (2, 5)]
     audited = AuditEvent.objects.count()
@@ -173,3 +183,38 @@ def test_a_checkout_of_an_appointment_that_does_not_exist_is_a_400_naming_it(cli
     assert response.status_code == 400, response.content
     assert response.json()["error"]["fields"] == {"appointment": ["Unknown."]}
     assert not Invoice.objects.exists() and not Payment.objects.exists()
+
+
+def test_desks_checking_out_one_patients_sessions_at_once_keep_every_chain(live_db):
+    """Four checkouts of one patient's sessions from four connections, released together.
+    Each reads the visit and the ledger's tail in the round trip that takes the patient's
+    lock, and the audit chain's tail in the one that takes the chain's lock: a read that
+    missed the checkout committed before it would fork a chain, which the ledger's
+    constraint or verify_chain would refuse."""
+    clinic = priced_clinic()
+    p = cleared_patient()
+    visits = [session(clinic, p, ago=ago, status=Status.COMPLETED) for ago in (1, 3, 5, 7)]
+    actors = [desk() for _ in visits]
+    audited = AuditEvent.objects.count()
+    barrier = threading.Barrier(len(visits))
+
+    def check_out(i: int) -> str:
+        try:
+            barrier.wait(timeout=30)
+            return checkout(
+                actor=actors[i], appointment_id=visits[i].pk, method="cash"
+            ).invoice.number
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(visits)) as pool:
+        numbers = list(pool.map(check_out, range(len(visits))))
+    assert sorted(numbers) == sorted(Invoice.objects.values_list("number", flat=True))
+    assert len(set(numbers)) == 4
+    rows = list(LedgerEntry.objects.filter(patient=p).order_by("seq"))
+    assert [r.seq for r in rows] == list(range(1, 9))  # an invoice and a payment each
+    for earlier, later in pairwise(rows):
+        assert later.prev_seq == earlier.seq and later.owed_before == earlier.owed_after
+    assert rows[-1].owed_after == D("0.00")
+    assert AuditEvent.objects.count() == audited + 8  # invoice.issue and payment.take each
+    assert verify_chain() is None
